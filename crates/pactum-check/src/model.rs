@@ -143,6 +143,8 @@ pub struct Provision {
     pub rules: Vec<String>,
     /// `file:line:col` of the provision, for people to find it.
     pub location: String,
+    /// Position in the source (files in the order given), for listing provisions as written.
+    pub source_order: usize,
 }
 
 impl Case {

@@ -425,6 +425,7 @@ impl<'a> Resolver<'a> {
             sources: vec![],
             rules: vec![],
             location: self.sources.location(span),
+            source_order: self.case.provisions.len(),
         };
         let mut info = ProvInfo { id_span: p.id.span, ..Default::default() };
         let mut duty_count = 0;

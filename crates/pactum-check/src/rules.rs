@@ -22,6 +22,11 @@ fn non_signatory_duties(case: &Case, info: &Info, diags: &mut Vec<Diagnostic>) {
             continue;
         }
         let a = &case.agreements[p.agreement];
+        // A text nobody signed (a draft, a statement of positions) binds all its parties
+        // equally; the finding is about a text some signed and others did not.
+        if !a.parties.iter().any(|(_, r)| signed(*r)) {
+            continue;
+        }
         for &(party, span) in &info.prov[pi].obligors {
             let Some(&(_, role)) = a.parties.iter().find(|(q, _)| *q == party) else { continue };
             if signed(role) {
@@ -348,7 +353,8 @@ fn restatements(case: &Case, info: &Info, diags: &mut Vec<Diagnostic>) {
     }
     for i in 0..ps.len() {
         for j in (i + 1)..ps.len() {
-            if ps[i].agreement != ps[j].agreement && ps[i].duty.is_some() && ps[i].duty == ps[j].duty && !pairs.iter().any(|(a, b, _)| (*a, *b) == (j, i) || (*a, *b) == (i, j)) {
+            let both_signed = case.agreements[ps[i].agreement].signed.is_some() && case.agreements[ps[j].agreement].signed.is_some();
+            if both_signed && ps[i].agreement != ps[j].agreement && ps[i].duty.is_some() && ps[i].duty == ps[j].duty && !pairs.iter().any(|(a, b, _)| (*a, *b) == (j, i) || (*a, *b) == (i, j)) {
                 pairs.push((j, i, false));
             }
         }
@@ -357,9 +363,10 @@ fn restatements(case: &Case, info: &Info, diags: &mut Vec<Diagnostic>) {
         let (a, b) = (&ps[here], &ps[there]);
         let mut diffs = Vec::new();
         let line = |p: &Provision, key: &str| p.rules.iter().find(|r| r.starts_with(key)).cloned();
-        for key in ["provided", "trigger", "scope"] {
+        let same = [a.provided == b.provided, a.trigger == b.trigger, a.scope == b.scope];
+        for (key, same) in ["provided", "trigger", "scope"].into_iter().zip(same) {
             let (x, y) = (line(a, key), line(b, key));
-            if x != y {
+            if !same {
                 diffs.push(format!(
                     "{}: {} here, {} in `{}`",
                     key,
@@ -378,7 +385,7 @@ fn restatements(case: &Case, info: &Info, diags: &mut Vec<Diagnostic>) {
         if diffs.is_empty() {
             continue;
         }
-        let span = info.prov[here].restates.map(|(_, s)| s).unwrap_or(info.prov[here].id_span);
+        let span = if explicit { info.prov[here].restates.map_or(info.prov[here].id_span, |(_, s)| s) } else { info.prov[here].id_span };
         diags.push(
             Diagnostic::warning("restated-differently", span, format!("`{}` states the commitment of `{}` with different conditions", a.key, b.key))
                 .with_label(info.prov[there].id_span, "the other statement")

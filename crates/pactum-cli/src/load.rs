@@ -1,0 +1,86 @@
+//! Reading a case from disk: agreement files and evidence files. This is the edge where files
+//! are read; everything after it is pure.
+
+use pactum_check::Case;
+use pactum_evidence::{EvidenceError, Item};
+use pactum_syntax::{Diagnostic, Severity, SourceMap};
+use std::path::{Path, PathBuf};
+
+pub struct Loaded {
+    pub case: Case,
+    pub diagnostics: Vec<Diagnostic>,
+    pub sources: SourceMap,
+    pub evidence: Result<pactum_engine::Prepared, Vec<EvidenceError>>,
+    pub agreement_files: Vec<PathBuf>,
+    pub evidence_files: Vec<PathBuf>,
+}
+
+impl Loaded {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.severity == Severity::Error) || self.evidence.is_err()
+    }
+}
+
+/// An I/O or usage problem: exit code 2.
+#[derive(Debug)]
+pub struct Fatal(pub String);
+
+fn read(path: &Path) -> Result<String, Fatal> {
+    std::fs::read_to_string(path).map_err(|e| Fatal(format!("cannot read `{}`: {e}", path.display())))
+}
+
+fn list(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) -> Result<(), Fatal> {
+    let rd = std::fs::read_dir(dir).map_err(|e| Fatal(format!("cannot read the folder `{}`: {e}", dir.display())))?;
+    let mut found: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().and_then(|e| e.to_str()).is_some_and(|e| exts.contains(&e)))
+        .collect();
+    found.sort();
+    out.extend(found);
+    Ok(())
+}
+
+/// Finds the files of a case: a folder holds `*.pactum` agreement files and `*.csv` /
+/// `*.jsonl` evidence files (also in an `evidence/` subfolder); a single file is an
+/// agreement file. Extra evidence files can be named with `--evidence`.
+pub fn find(path: &Path, extra_evidence: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Fatal> {
+    let mut agreements = Vec::new();
+    let mut evidence = Vec::new();
+    if path.is_dir() {
+        list(path, &["pactum"], &mut agreements)?;
+        list(path, &["csv", "jsonl"], &mut evidence)?;
+        let sub = path.join("evidence");
+        if sub.is_dir() {
+            list(&sub, &["csv", "jsonl"], &mut evidence)?;
+        }
+        if agreements.is_empty() {
+            return Err(Fatal(format!("the folder `{}` holds no agreement (`.pactum`) file", path.display())));
+        }
+    } else if path.is_file() {
+        agreements.push(path.to_path_buf());
+    } else {
+        return Err(Fatal(format!("`{}` does not exist", path.display())));
+    }
+    evidence.extend(extra_evidence.iter().cloned());
+    Ok((agreements, evidence))
+}
+
+pub fn load(path: &Path, extra_evidence: &[PathBuf]) -> Result<Loaded, Fatal> {
+    let (agreement_files, evidence_files) = find(path, extra_evidence)?;
+    let mut inputs = Vec::new();
+    for f in &agreement_files {
+        inputs.push((f.display().to_string(), read(f)?));
+    }
+    let (case, diagnostics, sources) = pactum_check::check_sources(&inputs);
+    let mut items: Vec<Item> = Vec::new();
+    let mut errors = Vec::new();
+    for f in &evidence_files {
+        let text = read(f)?;
+        match pactum_evidence::read_file(&f.display().to_string(), &text) {
+            Ok(mut v) => items.append(&mut v),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    let evidence = if errors.is_empty() { pactum_engine::prepare(&case, items) } else { Err(errors) };
+    Ok(Loaded { case, diagnostics, sources, evidence, agreement_files, evidence_files })
+}

@@ -1,0 +1,205 @@
+//! Tables for people and JSON for programs. The JSON shapes are documented in docs/cli.md
+//! and carry a `"version"` field; new fields may be added, existing ones do not change.
+
+use crate::load::Loaded;
+use crate::Out;
+use pactum_base::Date;
+use pactum_check::Case;
+use pactum_engine::explain_types::TimelineEntry;
+use pactum_engine::{Report, State, Status};
+use serde_json::json;
+use std::fmt::Write;
+
+pub const JSON_VERSION: u32 = 1;
+
+fn state_color(s: State) -> &'static str {
+    match s {
+        State::Met => "32",
+        State::MetLate => "33",
+        State::Breached => "1;31",
+        State::Disputed => "35",
+        State::Active => "36",
+        State::Suspended | State::Void => "2",
+        State::Pending | State::NotMonitorable => "0",
+    }
+}
+
+fn pad(s: &str, w: usize) -> String {
+    let n = s.chars().count();
+    if n >= w {
+        s.to_string()
+    } else {
+        format!("{s}{}", " ".repeat(w - n))
+    }
+}
+
+fn painted_state(s: State, out: &Out, w: usize) -> String {
+    out.paint(state_color(s), &pad(s.as_str(), w))
+}
+
+pub fn status_table(case: &Case, r: &Report, out: &Out) -> String {
+    let mut o = String::new();
+    for (ai, a) in case.agreements.iter().enumerate() {
+        let rows: Vec<&Status> = r.provisions.iter().filter(|s| s.agreement == a.id).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        if ai > 0 {
+            o.push('\n');
+        }
+        let signed = match (a.signed, &a.place) {
+            (Some(d), Some(p)) => format!(", signed {d} at {p}"),
+            (Some(d), None) => format!(", signed {d}"),
+            _ => String::new(),
+        };
+        let _ = writeln!(o, "{} ({}){signed}", out.paint("1", &a.title), a.id);
+        let idw = rows.iter().map(|s| s.id.len()).max().unwrap_or(9).max(9);
+        let _ = writeln!(o, "  {}  {}  {}  {}  {}", pad("PROVISION", idw), pad("STATE", 15), pad("SINCE", 10), pad("DUE", 10), "PROGRESS");
+        for s in rows {
+            let due = s.due.map_or("-".to_string(), |d| d.to_string());
+            let progress = s.progress.as_ref().map_or(String::new(), |p| match p.fraction {
+                Some(f) => format!("{} of {} ({:.0}%)", p.value, p.target, f * 100.0),
+                None => format!("{}, target {}", p.value, p.target),
+            });
+            let _ = writeln!(o, "  {}  {}  {}  {}  {}", pad(&s.id, idw), painted_state(s.state, out, 15), s.since, pad(&due, 10), progress);
+        }
+    }
+    let mut counts: Vec<(State, usize)> = Vec::new();
+    for s in &r.provisions {
+        match counts.iter_mut().find(|(st, _)| *st == s.state) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((s.state, 1)),
+        }
+    }
+    counts.sort();
+    let summary: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {}", s.as_str())).collect();
+    let _ = writeln!(o, "\nstate on {}: {} provision(s): {}", r.as_of, r.provisions.len(), summary.join(", "));
+    let _ = writeln!(o, "run `pactum explain CASE PROVISION --as-of {}` to see the evidence behind one", r.as_of);
+    o
+}
+
+pub fn status_json(_case: &Case, r: &Report) -> String {
+    let v = json!({
+        "version": JSON_VERSION,
+        "as_of": r.as_of,
+        "provisions": r.provisions,
+    });
+    serde_json::to_string_pretty(&v).unwrap_or_default()
+}
+
+pub fn timeline_table(changes: &[TimelineEntry], out: &Out) -> String {
+    let mut o = String::new();
+    if changes.is_empty() {
+        o.push_str("no change of state in this period\n");
+        return o;
+    }
+    let w = changes.iter().map(|c| c.provision.len()).max().unwrap_or(10);
+    for c in changes {
+        let _ = writeln!(
+            o,
+            "{}  {}  {} → {}  {}",
+            c.date,
+            pad(&c.provision, w),
+            pad(c.from.as_str(), 15),
+            painted_state(c.to, out, 15),
+            c.reason
+        );
+    }
+    o
+}
+
+pub fn timeline_json(from: Option<Date>, to: Date, changes: &[TimelineEntry]) -> String {
+    let v = json!({ "version": JSON_VERSION, "from": from, "to": to, "changes": changes });
+    serde_json::to_string_pretty(&v).unwrap_or_default()
+}
+
+pub fn explain_text(case: &Case, as_of: Date, s: &Status, history: &[TimelineEntry], out: &Out) -> String {
+    let mut o = String::new();
+    let cites = s.cites.as_ref().map_or(String::new(), |c| format!(" ({c})"));
+    let _ = writeln!(o, "{} {}{cites}", out.paint("1", &s.key), s.title);
+    let _ = writeln!(o, "  at {}", s.location);
+    if !s.obligors.is_empty() {
+        let names: Vec<String> = s
+            .obligors
+            .iter()
+            .map(|id| case.parties.iter().find(|p| &p.id == id).map_or(id.clone(), |p| format!("{id} ({})", p.name)))
+            .collect();
+        let _ = writeln!(o, "  obligor: {}", names.join(", "));
+    }
+    let _ = writeln!(o, "\n  state on {as_of}: {} since {}", painted_state(s.state, out, 0), s.since);
+    let _ = writeln!(o, "  why: {}", s.reason);
+    if let Some(d) = s.due {
+        let _ = writeln!(o, "  deadline: {d}");
+    }
+    if let Some(p) = &s.progress {
+        let _ = match p.fraction {
+            Some(f) => writeln!(o, "  progress: {} of {} ({:.0}%)", p.value, p.target, f * 100.0),
+            None => writeln!(o, "  progress: {}, target {}", p.value, p.target),
+        };
+    }
+    if !s.rules.is_empty() {
+        let _ = writeln!(o, "\n  rule:");
+        for r in &s.rules {
+            let _ = writeln!(o, "    {r}");
+        }
+    }
+    if !s.evidence.is_empty() {
+        let _ = writeln!(o, "\n  evidence:");
+        for e in &s.evidence {
+            let tag = match e.role {
+                "contested" => out.paint("35", " [contested]"),
+                "denial" => out.paint("35", " [denial]"),
+                _ => String::new(),
+            };
+            let _ = writeln!(o, "    {}  {}{tag}  {}", e.date, e.id, e.summary);
+            let _ = writeln!(o, "      source: {}", e.source);
+            let _ = writeln!(o, "      at {} row {}", e.file, e.row);
+        }
+    }
+    if !s.caveats.is_empty() {
+        let _ = writeln!(o, "\n  caveats:");
+        for c in &s.caveats {
+            let _ = writeln!(o, "    - {c}");
+        }
+    }
+    if !history.is_empty() {
+        let _ = writeln!(o, "\n  history:");
+        for c in history {
+            let _ = writeln!(o, "    {}  {} → {}  {}", c.date, c.from.as_str(), c.to.as_str(), c.reason);
+        }
+    }
+    o
+}
+
+pub fn explain_json(as_of: Date, s: &Status, history: &[TimelineEntry]) -> String {
+    let v = json!({ "version": JSON_VERSION, "as_of": as_of, "provision": s, "history": history });
+    serde_json::to_string_pretty(&v).unwrap_or_default()
+}
+
+pub fn check_json(l: &Loaded) -> String {
+    let diags: Vec<serde_json::Value> = l
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let (file, line, col) = match l.sources.get(d.span.file) {
+                Some(f) => {
+                    let (line, col) = f.line_col(d.span.start as usize);
+                    (f.name.clone(), line, col)
+                }
+                None => (String::new(), 0, 0),
+            };
+            json!({
+                "severity": d.severity,
+                "code": d.code,
+                "message": d.message,
+                "file": file,
+                "line": line,
+                "column": col,
+                "help": d.help,
+            })
+        })
+        .collect();
+    let evidence_errors = l.evidence.as_ref().err().cloned().unwrap_or_default();
+    let v = json!({ "version": JSON_VERSION, "diagnostics": diags, "evidence_errors": evidence_errors });
+    serde_json::to_string_pretty(&v).unwrap_or_default()
+}
