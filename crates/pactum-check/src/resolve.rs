@@ -33,6 +33,8 @@ pub struct Resolver<'a> {
     pub info: Info,
     kind_index: HashMap<String, KindId>,
     measure_index: HashMap<String, MeasureId>,
+    /// Measures declared with an error already reported; references to them stay quiet.
+    broken_measures: std::collections::HashSet<String>,
     party_index: HashMap<String, PartyId>,
     agreement_index: HashMap<String, usize>,
     /// (agreement, provision id) -> provision
@@ -50,6 +52,7 @@ impl<'a> Resolver<'a> {
             info: Info::default(),
             kind_index: HashMap::new(),
             measure_index: HashMap::new(),
+            broken_measures: Default::default(),
             party_index: HashMap::new(),
             agreement_index: HashMap::new(),
             prov_index: HashMap::new(),
@@ -183,9 +186,14 @@ impl<'a> Resolver<'a> {
                 );
                 continue;
             }
-            let Some(kind) = self.kind(&m.kind) else { continue };
+            let kind = self.kind(&m.kind);
+            let errors_before = self.diags.len();
             let filter = m.filter.as_ref().and_then(|f| self.filter(f));
             let window = m.window.as_ref().and_then(|w| Some((self.time(*ai, &w.from)?, self.time(*ai, &w.until)?)));
+            let Some(kind) = kind.filter(|_| self.diags.len() == errors_before) else {
+                self.broken_measures.insert(m.id.name.clone());
+                continue;
+            };
             let mut text = format!("{}({}", m.agg.value.as_str(), m.kind.name);
             if let Some(f) = &m.filter {
                 text.push_str(&format!(" where {}", pactum_syntax::format_filter(f, 0)));
@@ -238,8 +246,12 @@ impl<'a> Resolver<'a> {
         if let Some(&m) = self.measure_index.get(&id.name) {
             return Some(m);
         }
+        if self.broken_measures.contains(&id.name) {
+            return None;
+        }
         let mut d = Diagnostic::error("unknown-measure", id.span, format!("unknown measure `{}`", id.name));
-        d = match did_you_mean(&id.name, self.measure_index.keys().map(String::as_str)) {
+        let names = self.measure_index.keys().chain(self.broken_measures.iter()).map(String::as_str);
+        d = match did_you_mean(&id.name, names) {
             Some(s) => d.with_help(format!("did you mean `{s}`?")),
             None => d.with_help(format!("declare it with `measure {} = latest(KIND where ...)`", id.name)),
         };
@@ -500,7 +512,7 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
-        if duty_count == 0 && prov.unmonitorable.is_none() {
+        if duty_count == 0 && prov.unmonitorable.is_none() && !p.recovered {
             self.diags.push(
                 Diagnostic::error("no-duty", p.id.span, format!("provision `{}` states nothing to check", p.id.name))
                     .with_help("add a duty (`achieve`, `perform`, `forbid`, `maintain`, `reduce`), or `unmonitorable \"why\"` if no evidence can show it"),
@@ -513,7 +525,7 @@ impl<'a> Resolver<'a> {
                 format!("provision `{}` has a duty but is also declared unmonitorable", p.id.name),
             ));
         }
-        if duty_count > 0 && info.obligors.is_empty() && !p.items.iter().any(|i| matches!(i.node, ast::ProvisionItem::Obligor(_))) {
+        if duty_count > 0 && !p.recovered && info.obligors.is_empty() && !p.items.iter().any(|i| matches!(i.node, ast::ProvisionItem::Obligor(_))) {
             self.diags.push(
                 Diagnostic::error("no-obligor", p.id.span, format!("provision `{}` does not say who owes the duty", p.id.name))
                     .with_help("add `obligor PARTY`"),

@@ -405,6 +405,9 @@ pub enum ProvisionItem {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Provision {
+    /// Whether the parser skipped part of the provision after a syntax error; later checks
+    /// then stay quiet about what may be missing, to avoid reporting one mistake twice.
+    pub recovered: bool,
     pub id: Ident,
     pub title: Lit<String>,
     pub cites: Option<Lit<String>>,

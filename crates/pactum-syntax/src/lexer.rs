@@ -104,6 +104,17 @@ pub fn lex(file: FileId, src: &str) -> (Vec<Token>, Vec<Diagnostic>) {
                     i = j;
                 }
             }
+        } else if c == b'\'' {
+            // A common slip: single quotes. Read the string anyway so that one mistake
+            // gives one error, not three.
+            let end = src[i + 1..].find(['\'', '\n']).map_or(b.len(), |n| i + 1 + n);
+            let close = if b.get(end) == Some(&b'\'') { end + 1 } else { end };
+            diags.push(
+                Diagnostic::error("single-quotes", Span::new(file, i, close), "strings are written between double quotes")
+                    .with_help(format!("write \"{}\"", &src[i + 1..end])),
+            );
+            push(TokenKind::Str, src[i + 1..end].to_string(), close, &mut toks);
+            i = close;
         } else if c == b'"' {
             let mut j = i + 1;
             let mut value = String::new();
@@ -173,7 +184,7 @@ pub fn lex(file: FileId, src: &str) -> (Vec<Token>, Vec<Diagnostic>) {
                     let mut d = Diagnostic::error("unexpected-character", Span::new(file, i, i + len), format!("unexpected character `{ch}`"));
                     if ch == "#" {
                         d = d.with_help("comments start with `//`");
-                    } else if ch == "'" || ch == "\u{201c}" || ch == "\u{201d}" {
+                    } else if ch == "\u{201c}" || ch == "\u{201d}" {
                         d = d.with_help("write strings between straight double quotes: \"...\"");
                     }
                     diags.push(d);

@@ -498,6 +498,7 @@ impl Parser {
         let cites = if self.eat_kw("cites") { Some(self.string("the article it cites, in quotes")?) } else { None };
         self.expect(T::LBrace, "`{`")?;
         let mut items = Vec::new();
+        let mut recovered = false;
         let trailing;
         loop {
             let (comments, blank_before) = self.comments();
@@ -518,10 +519,13 @@ impl Parser {
             }
             match self.provision_item() {
                 Ok(node) => items.push(Node { comments, blank_before, node, span: t.span.to(self.prev_span()) }),
-                Err(Reported) => self.recover(PROVISION_KEYWORDS),
+                Err(Reported) => {
+                    recovered = true;
+                    self.recover(PROVISION_KEYWORDS);
+                }
             }
         }
-        Ok(Provision { id, title, cites, items, trailing })
+        Ok(Provision { recovered, id, title, cites, items, trailing })
     }
 
     fn idents(&mut self, what: &str) -> PResult<Vec<Ident>> {
