@@ -66,7 +66,7 @@ impl Date {
         Date(days_from_civil(ny as i32, nm, nd))
     }
 
-    pub fn add(self, d: Duration) -> Date {
+    pub fn plus(self, d: Duration) -> Date {
         match d.unit {
             DurationUnit::Days => self.add_days(d.amount),
             DurationUnit::Weeks => self.add_days(d.amount.saturating_mul(7)),

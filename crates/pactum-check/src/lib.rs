@@ -24,7 +24,7 @@ pub fn check(files: &[(FileId, &ast::File)], sources: &SourceMap) -> (Case, Vec<
     r.resolve_all();
     let (mut case, mut diags, info) = r.finish();
     rules::run(&mut case, &info, &mut diags);
-    diags.sort_by(|a, b| (a.span.file, a.span.start, a.severity).cmp(&(b.span.file, b.span.start, b.severity)));
+    diags.sort_by_key(|d| (d.span.file, d.span.start, d.severity));
     (case, diags)
 }
 
@@ -42,6 +42,6 @@ pub fn check_sources(inputs: &[(String, String)]) -> (Case, Vec<Diagnostic>, Sou
     let refs: Vec<(FileId, &ast::File)> = parsed.iter().map(|(i, f)| (*i, f)).collect();
     let (case, mut d) = check(&refs, &sources);
     diags.append(&mut d);
-    diags.sort_by(|a, b| (a.span.file, a.span.start, a.severity).cmp(&(b.span.file, b.span.start, b.severity)));
+    diags.sort_by_key(|d| (d.span.file, d.span.start, d.severity));
     (case, diags, sources)
 }

@@ -176,9 +176,9 @@ impl Case {
     /// Resolves an evidence actor or target (an id or an alias, any case) to a party.
     pub fn party_by_name(&self, name: &str) -> Option<PartyId> {
         let n = name.trim();
-        self.parties
-            .iter()
-            .position(|p| p.id.eq_ignore_ascii_case(n) || p.name.eq_ignore_ascii_case(n) || p.aliases.iter().any(|a| a.eq_ignore_ascii_case(n)))
+        self.parties.iter().position(|p| {
+            p.id.eq_ignore_ascii_case(n) || p.name.eq_ignore_ascii_case(n) || p.aliases.iter().any(|a| a.eq_ignore_ascii_case(n))
+        })
     }
 
     pub fn kind_by_name(&self, name: &str) -> Option<KindId> {

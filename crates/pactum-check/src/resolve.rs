@@ -91,7 +91,11 @@ impl<'a> Resolver<'a> {
         if let Some(&existing) = self.kind_index.get(&k.id.name) {
             let builtin = existing < BUILTIN_KINDS.len();
             let d = Diagnostic::error("duplicate-kind", k.id.span, format!("kind `{}` is declared twice", k.id.name));
-            self.diags.push(if builtin { d.with_help("this kind is built in; use it without declaring it, or pick another name") } else { d });
+            self.diags.push(if builtin {
+                d.with_help("this kind is built in; use it without declaring it, or pick another name")
+            } else {
+                d
+            });
             return;
         }
         self.kind_index.insert(k.id.name.clone(), self.case.kinds.len());
@@ -143,7 +147,11 @@ impl<'a> Resolver<'a> {
                         }
                     };
                     if info.parties.iter().any(|(q, _)| *q == pid) {
-                        self.diags.push(Diagnostic::error("duplicate-party", p.id.span, format!("party `{}` is listed twice in this agreement", p.id.name)));
+                        self.diags.push(Diagnostic::error(
+                            "duplicate-party",
+                            p.id.span,
+                            format!("party `{}` is listed twice in this agreement", p.id.name),
+                        ));
                         continue;
                     }
                     for al in &p.aliases {
@@ -236,7 +244,9 @@ impl<'a> Resolver<'a> {
         if let Some(s) = did_you_mean(&id.name, self.party_index.keys().map(String::as_str)) {
             d = d.with_help(format!("did you mean `{s}`?"));
         } else {
-            d = d.with_help("declare it in the agreement with `party NAME \"full name\" ROLE`, or quote it to match a name in the evidence as text");
+            d = d.with_help(
+                "declare it in the agreement with `party NAME \"full name\" ROLE`, or quote it to match a name in the evidence as text",
+            );
         }
         self.diags.push(d);
         None
@@ -274,7 +284,8 @@ impl<'a> Resolver<'a> {
             }
             let names = self.prov_index.keys().filter(|(x, _)| *x == ai).map(|(_, n)| n.as_str());
             let hint = did_you_mean(&r.id.name, names).map(|s| format!("did you mean `{}.{s}`?", a.name));
-            let mut d = Diagnostic::error("unknown-provision", r.id.span, format!("agreement `{}` has no provision `{}`", a.name, r.id.name));
+            let mut d =
+                Diagnostic::error("unknown-provision", r.id.span, format!("agreement `{}` has no provision `{}`", a.name, r.id.name));
             if let Some(h) = hint {
                 d = d.with_help(h);
             }
@@ -284,7 +295,8 @@ impl<'a> Resolver<'a> {
         if let Some(&p) = self.prov_index.get(&(from, r.id.name.clone())) {
             return Some(p);
         }
-        let hits: Vec<(usize, ProvisionId)> = self.prov_index.iter().filter(|((_, n), _)| *n == r.id.name).map(|((a, _), p)| (*a, *p)).collect();
+        let hits: Vec<(usize, ProvisionId)> =
+            self.prov_index.iter().filter(|((_, n), _)| *n == r.id.name).map(|((a, _), p)| (*a, *p)).collect();
         match hits.as_slice() {
             [(_, p)] => Some(*p),
             [] => {
@@ -365,8 +377,12 @@ impl<'a> Resolver<'a> {
                     Some(d) => Time::Date(d),
                     None => {
                         self.diags.push(
-                            Diagnostic::error("no-signing-date", *span, format!("agreement `{}` has no signing date", self.case.agreements[ai].id))
-                                .with_help("add `signed YYYY-MM-DD` to the agreement"),
+                            Diagnostic::error(
+                                "no-signing-date",
+                                *span,
+                                format!("agreement `{}` has no signing date", self.case.agreements[ai].id),
+                            )
+                            .with_help("add `signed YYYY-MM-DD` to the agreement"),
                         );
                         return None;
                     }
@@ -513,10 +529,10 @@ impl<'a> Resolver<'a> {
             }
         }
         if duty_count == 0 && prov.unmonitorable.is_none() && !p.recovered {
-            self.diags.push(
-                Diagnostic::error("no-duty", p.id.span, format!("provision `{}` states nothing to check", p.id.name))
-                    .with_help("add a duty (`achieve`, `perform`, `forbid`, `maintain`, `reduce`), or `unmonitorable \"why\"` if no evidence can show it"),
-            );
+            self.diags
+                .push(Diagnostic::error("no-duty", p.id.span, format!("provision `{}` states nothing to check", p.id.name)).with_help(
+                "add a duty (`achieve`, `perform`, `forbid`, `maintain`, `reduce`), or `unmonitorable \"why\"` if no evidence can show it",
+            ));
         }
         if duty_count > 0 && prov.unmonitorable.is_some() {
             self.diags.push(Diagnostic::error(
@@ -525,7 +541,11 @@ impl<'a> Resolver<'a> {
                 format!("provision `{}` has a duty but is also declared unmonitorable", p.id.name),
             ));
         }
-        if duty_count > 0 && !p.recovered && info.obligors.is_empty() && !p.items.iter().any(|i| matches!(i.node, ast::ProvisionItem::Obligor(_))) {
+        if duty_count > 0
+            && !p.recovered
+            && info.obligors.is_empty()
+            && !p.items.iter().any(|i| matches!(i.node, ast::ProvisionItem::Obligor(_)))
+        {
             self.diags.push(
                 Diagnostic::error("no-obligor", p.id.span, format!("provision `{}` does not say who owes the duty", p.id.name))
                     .with_help("add `obligor PARTY`"),
@@ -542,7 +562,8 @@ impl<'a> Resolver<'a> {
                     Some(dl) => Some(self.deadline(ai, dl)?),
                     None => None,
                 };
-                let then = then.as_ref().map(|i| Installments { step: i.step.value.value, every: duration(&i.every), cap: i.cap.value.value });
+                let then =
+                    then.as_ref().map(|i| Installments { step: i.step.value.value, every: duration(&i.every), cap: i.cap.value.value });
                 if let Some(t) = &then {
                     if t.step <= 0.0 {
                         self.diags.push(Diagnostic::error("bad-instalment", target.value.span, "instalments must be positive"));
@@ -588,8 +609,12 @@ impl<'a> Resolver<'a> {
                 let m = self.measure(measure)?;
                 if !matches!(self.case.measures[m].agg, ast::Agg::Count | ast::Agg::Sum) {
                     self.diags.push(
-                        Diagnostic::error("reduce-needs-count", measure.span, format!("`reduce` needs a `count` or `sum` measure, and `{}` is not one", measure.name))
-                            .with_help("a reduction compares how many things happened per day in two windows"),
+                        Diagnostic::error(
+                            "reduce-needs-count",
+                            measure.span,
+                            format!("`reduce` needs a `count` or `sum` measure, and `{}` is not one", measure.name),
+                        )
+                        .with_help("a reduction compares how many things happened per day in two windows"),
                     );
                     return None;
                 }

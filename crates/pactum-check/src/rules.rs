@@ -53,7 +53,9 @@ fn measure_shapes(case: &Case, info: &Info, diags: &mut Vec<Diagnostic>) {
             (Agg::Sum | Agg::Latest | Agg::Min | Agg::Max, KindShape::Event) => {
                 Some(format!("`{}` reads a quantity, but `{}` evidence has none", m.agg.as_str(), kind.name))
             }
-            (Agg::Sum, KindShape::Level) => Some(format!("adding up readings of a level: `{}` is a level, not a number of things", kind.name)),
+            (Agg::Sum, KindShape::Level) => {
+                Some(format!("adding up readings of a level: `{}` is a level, not a number of things", kind.name))
+            }
             _ => None,
         };
         if let Some(msg) = problem {
@@ -155,7 +157,8 @@ fn cycles(case: &Case, info: &Info, diags: &mut Vec<Diagnostic>) -> Vec<Vec<Prov
         }
         let names: Vec<String> = path.iter().map(|i| format!("`{}`", case.provisions[*i].key)).collect();
         let shown = format!("{} → {}", names.join(" → "), names[0]);
-        let span_of = |i: usize| info.prov[i].trigger_span.or(info.prov[i].provided_span).or(info.prov[i].duty_span).unwrap_or(info.prov[i].id_span);
+        let span_of =
+            |i: usize| info.prov[i].trigger_span.or(info.prov[i].provided_span).or(info.prov[i].duty_span).unwrap_or(info.prov[i].id_span);
         let mut d = Diagnostic::warning("circular-precondition", span_of(start), format!("circular precondition: {shown}"))
             .with_help("each waits for another to go first, so none can start: give one of them a date of its own or drop its condition");
         for &i in path.iter().skip(1) {
@@ -222,8 +225,8 @@ pub fn static_date(t: &Time) -> Option<Date> {
         Time::Offset(dur, dir, b) => {
             let base = static_date(b)?;
             Some(match dir {
-                Direction::After => base.add(*dur),
-                Direction::Before => base.add(pactum_base::Duration { amount: -dur.amount, unit: dur.unit }),
+                Direction::After => base.plus(*dur),
+                Direction::Before => base.plus(pactum_base::Duration { amount: -dur.amount, unit: dur.unit }),
             })
         }
         _ => None,
@@ -247,16 +250,24 @@ fn deadlines(case: &Case, info: &Info, diags: &mut Vec<Diagnostic>) {
         if let (Some(dl), Some(s)) = (deadline, signed) {
             if dl < s {
                 diags.push(
-                    Diagnostic::warning("deadline-before-signing", span, format!("the deadline {dl} falls before the agreement was signed on {s}"))
-                        .with_help("check the date: a duty cannot fall due before it exists"),
+                    Diagnostic::warning(
+                        "deadline-before-signing",
+                        span,
+                        format!("the deadline {dl} falls before the agreement was signed on {s}"),
+                    )
+                    .with_help("check the date: a duty cannot fall due before it exists"),
                 );
             }
         }
         if let (Some(dl), Some(t)) = (deadline, p.trigger.as_ref().and_then(static_date)) {
             if t > dl {
                 diags.push(
-                    Diagnostic::warning("never-due", info.prov[pi].trigger_span.unwrap_or(span), format!("this starts on {t}, after its own deadline {dl}"))
-                        .with_help("it can only ever be breached or met late: move the deadline or the start"),
+                    Diagnostic::warning(
+                        "never-due",
+                        info.prov[pi].trigger_span.unwrap_or(span),
+                        format!("this starts on {t}, after its own deadline {dl}"),
+                    )
+                    .with_help("it can only ever be breached or met late: move the deadline or the start"),
                 );
             }
         }
@@ -354,7 +365,12 @@ fn restatements(case: &Case, info: &Info, diags: &mut Vec<Diagnostic>) {
     for i in 0..ps.len() {
         for j in (i + 1)..ps.len() {
             let both_signed = case.agreements[ps[i].agreement].signed.is_some() && case.agreements[ps[j].agreement].signed.is_some();
-            if both_signed && ps[i].agreement != ps[j].agreement && ps[i].duty.is_some() && ps[i].duty == ps[j].duty && !pairs.iter().any(|(a, b, _)| (*a, *b) == (j, i) || (*a, *b) == (i, j)) {
+            if both_signed
+                && ps[i].agreement != ps[j].agreement
+                && ps[i].duty.is_some()
+                && ps[i].duty == ps[j].duty
+                && !pairs.iter().any(|(a, b, _)| (*a, *b) == (j, i) || (*a, *b) == (i, j))
+            {
                 pairs.push((j, i, false));
             }
         }
@@ -377,7 +393,12 @@ fn restatements(case: &Case, info: &Info, diags: &mut Vec<Diagnostic>) {
             }
         }
         if explicit && a.duty != b.duty {
-            diffs.push(format!("duty: `{}` here, `{}` in `{}`", a.rules.first().cloned().unwrap_or_default(), b.rules.first().cloned().unwrap_or_default(), b.key));
+            diffs.push(format!(
+                "duty: `{}` here, `{}` in `{}`",
+                a.rules.first().cloned().unwrap_or_default(),
+                b.rules.first().cloned().unwrap_or_default(),
+                b.key
+            ));
         }
         if a.obligors != b.obligors {
             diffs.push(format!("obligors differ from `{}`", b.key));
@@ -387,9 +408,13 @@ fn restatements(case: &Case, info: &Info, diags: &mut Vec<Diagnostic>) {
         }
         let span = if explicit { info.prov[here].restates.map_or(info.prov[here].id_span, |(_, s)| s) } else { info.prov[here].id_span };
         diags.push(
-            Diagnostic::warning("restated-differently", span, format!("`{}` states the commitment of `{}` with different conditions", a.key, b.key))
-                .with_label(info.prov[there].id_span, "the other statement")
-                .with_help(diffs.join("; ")),
+            Diagnostic::warning(
+                "restated-differently",
+                span,
+                format!("`{}` states the commitment of `{}` with different conditions", a.key, b.key),
+            )
+            .with_label(info.prov[there].id_span, "the other statement")
+            .with_help(diffs.join("; ")),
         );
     }
 }

@@ -13,7 +13,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "pactum", version, about = "Monitor peace agreements: write them down, record the evidence, see the state of every provision on any date")]
+#[command(
+    name = "pactum",
+    version,
+    about = "Monitor peace agreements: write them down, record the evidence, see the state of every provision on any date"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -182,7 +186,8 @@ fn run(cmd: Command, out: &Out) -> Result<u8, Fatal> {
                 println!("{}", output::check_json(&l));
             } else {
                 report_problems(&l, out, false);
-                let errors = l.diagnostics.iter().filter(|d| d.severity == Severity::Error).count() + l.evidence.as_ref().err().map_or(0, Vec::len);
+                let errors =
+                    l.diagnostics.iter().filter(|d| d.severity == Severity::Error).count() + l.evidence.as_ref().err().map_or(0, Vec::len);
                 let warnings = l.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
                 let items = l.evidence.as_ref().map_or(0, |e| e.items.len());
                 println!(

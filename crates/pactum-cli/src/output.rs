@@ -54,7 +54,7 @@ pub fn status_table(case: &Case, r: &Report, out: &Out) -> String {
         };
         let _ = writeln!(o, "{} ({}){signed}", out.paint("1", &a.title), a.id);
         let idw = rows.iter().map(|s| s.id.len()).max().unwrap_or(9).max(9);
-        let _ = writeln!(o, "  {}  {}  {}  {}  {}", pad("PROVISION", idw), pad("STATE", 15), pad("SINCE", 10), pad("DUE", 10), "PROGRESS");
+        let _ = writeln!(o, "  {}  {}  {}  {}  PROGRESS", pad("PROVISION", idw), pad("STATE", 15), pad("SINCE", 10), pad("DUE", 10));
         for s in rows {
             let due = s.due.map_or("-".to_string(), |d| d.to_string());
             let progress = s.progress.as_ref().map_or(String::new(), |p| match p.fraction {

@@ -84,11 +84,7 @@ pub fn report(case: &Case, plan: &Plan, ev: &Prepared, out: Outcome) -> Report {
     let ctx = Ctx { case, plan, ev: &idx };
     // Rebuild the remembered facts as of the evaluation date from the timeline, so the
     // explanation reads the same states the evaluation did.
-    let mut hist: Vec<Hist> = out
-        .states
-        .iter()
-        .map(|(s, since)| Hist { state: *s, since: *since, ..Hist::new(out.start) })
-        .collect();
+    let mut hist: Vec<Hist> = out.states.iter().map(|(s, since)| Hist { state: *s, since: *since, ..Hist::new(out.start) }).collect();
     for c in &out.timeline {
         let h = &mut hist[c.provision];
         if matches!(c.to, State::Met | State::MetLate) && h.met_on.is_none() {
@@ -162,7 +158,14 @@ fn target_text(cmp: Cmp, v: f64) -> String {
 }
 
 /// Progress and the evidence items behind the duty on day `d`.
-fn detail(ctx: &Ctx<Indexed>, idx: &Indexed, duty: &Duty, d: Date, hist: &[Hist], caveats: &mut Vec<String>) -> (Option<Progress>, Vec<usize>) {
+fn detail(
+    ctx: &Ctx<Indexed>,
+    idx: &Indexed,
+    duty: &Duty,
+    d: Date,
+    hist: &[Hist],
+    caveats: &mut Vec<String>,
+) -> (Option<Progress>, Vec<usize>) {
     let measure_items = |m: usize, at: Date| {
         let pm = &ctx.plan.measures[m];
         match &pm.window {

@@ -132,9 +132,13 @@ impl Builder {
 
     fn duty(&mut self, case: &Case, d: &model::Duty) -> Duty {
         match d {
-            model::Duty::Achieve { measure, cmp, value, deadline, then } => {
-                Duty::Achieve { measure: *measure, cmp: *cmp, value: *value, deadline: deadline.as_ref().map(|t| self.time(t)), then: then.clone() }
-            }
+            model::Duty::Achieve { measure, cmp, value, deadline, then } => Duty::Achieve {
+                measure: *measure,
+                cmp: *cmp,
+                value: *value,
+                deadline: deadline.as_ref().map(|t| self.time(t)),
+                then: then.clone(),
+            },
             model::Duty::Perform { kind, filter, deadline } => {
                 Duty::Perform { series: self.series(Agg::Count, *kind, filter), deadline: deadline.as_ref().map(|t| self.time(t)) }
             }

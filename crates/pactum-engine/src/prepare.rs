@@ -135,7 +135,9 @@ fn who_matches(case: &Case, who: &Option<Who>, atom: &Atom) -> bool {
         (Some(Who::Party(p)), Atom::Party(q)) => p == q,
         (Some(Who::Party(p)), Atom::Text(t)) => {
             let party = &case.parties[*p];
-            party.id.eq_ignore_ascii_case(t) || party.name.eq_ignore_ascii_case(t) || party.aliases.iter().any(|a| a.eq_ignore_ascii_case(t))
+            party.id.eq_ignore_ascii_case(t)
+                || party.name.eq_ignore_ascii_case(t)
+                || party.aliases.iter().any(|a| a.eq_ignore_ascii_case(t))
         }
         (Some(Who::Other(s)), Atom::Text(t)) => s.eq_ignore_ascii_case(t),
         _ => false,

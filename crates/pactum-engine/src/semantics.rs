@@ -45,8 +45,8 @@ const MAX_INSTALMENTS: usize = 10_000;
 
 fn offset(d: Date, dur: Duration, dir: Direction) -> Date {
     match dir {
-        Direction::After => d.add(dur),
-        Direction::Before => d.add(Duration { amount: -dur.amount, unit: dur.unit }),
+        Direction::After => d.plus(dur),
+        Direction::Before => d.plus(Duration { amount: -dur.amount, unit: dur.unit }),
     }
 }
 
@@ -97,7 +97,7 @@ impl<E: Evidence> Ctx<'_, E> {
                 _ => Tri::False,
             },
             Cond::Compare(m, cmp, v) => compare(self.measure(*m, d, hist), *cmp, *v),
-            Cond::Not(x) => self.cond(x, d, hist).not(),
+            Cond::Not(x) => self.cond(x, d, hist).negate(),
             Cond::And(a, b) => self.cond(a, d, hist).and(self.cond(b, d, hist)),
             Cond::Or(a, b) => self.cond(a, d, hist).or(self.cond(b, d, hist)),
         }
@@ -109,7 +109,7 @@ impl<E: Evidence> Ctx<'_, E> {
         let mut out = vec![(first_due, base.min(inst.cap))];
         let mut k = 1;
         while out[out.len() - 1].1 < inst.cap && k < MAX_INSTALMENTS && inst.step > 0.0 {
-            let due = first_due.add(Duration { amount: inst.every.amount.saturating_mul(k as i64), unit: inst.every.unit });
+            let due = first_due.plus(Duration { amount: inst.every.amount.saturating_mul(k as i64), unit: inst.every.unit });
             out.push((due, (base + inst.step * k as f64).min(inst.cap)));
             k += 1;
         }
@@ -214,7 +214,11 @@ impl<E: Evidence> Ctx<'_, E> {
                             State::Disputed
                         }
                         (Tri::False, Some((due, need))) => {
-                            say!("{name} had not reached {} by {due}, when that instalment was due; now {v} of {}", num(need), num(inst.cap));
+                            say!(
+                                "{name} had not reached {} by {due}, when that instalment was due; now {v} of {}",
+                                num(need),
+                                num(inst.cap)
+                            );
                             State::Breached
                         }
                         (Tri::False, None) if unknown => {
@@ -399,8 +403,20 @@ impl<E: Evidence> Ctx<'_, E> {
                 let (blo, bhi) = (vb.lo / nb, vb.hi / nb);
                 let need = percent / 100.0;
                 // The reduction is 1 - during/baseline; its range follows from the two ranges.
-                let red_lo = if blo > 0.0 { 1.0 - dhi / blo } else if dhi == 0.0 { 1.0 } else { f64::NEG_INFINITY };
-                let red_hi = if bhi > 0.0 { 1.0 - dlo / bhi } else if dlo == 0.0 { 1.0 } else { f64::NEG_INFINITY };
+                let red_lo = if blo > 0.0 {
+                    1.0 - dhi / blo
+                } else if dhi == 0.0 {
+                    1.0
+                } else {
+                    f64::NEG_INFINITY
+                };
+                let red_hi = if bhi > 0.0 {
+                    1.0 - dlo / bhi
+                } else if dlo == 0.0 {
+                    1.0
+                } else {
+                    f64::NEG_INFINITY
+                };
                 let pct = |r: f64| if r.is_finite() { format!("{:.0}%", r * 100.0) } else { "none".into() };
                 say!(
                     "{:.2} a day from {a} to {b} against {:.2} a day from {c} to {e}: a fall of {} (needs {}%)",

@@ -38,7 +38,7 @@ pub enum Tri {
 }
 
 impl Tri {
-    pub fn not(self) -> Tri {
+    pub fn negate(self) -> Tri {
         match self {
             Tri::True => Tri::False,
             Tri::False => Tri::True,

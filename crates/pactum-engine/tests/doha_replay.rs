@@ -61,7 +61,8 @@ fn every_provision_on_every_replay_date() {
         for (key, state, since) in rows {
             let s = report.provisions.iter().find(|s| &s.key == key).unwrap_or_else(|| panic!("no provision {key}"));
             if s.state != *state || since.is_some_and(|d| d != s.since) {
-                failures.push(format!("{date} {key}: expected {state:?} since {since:?}, got {:?} since {} ({})", s.state, s.since, s.reason));
+                failures
+                    .push(format!("{date} {key}: expected {state:?} since {since:?}, got {:?} since {} ({})", s.state, s.since, s.reason));
             }
         }
     }

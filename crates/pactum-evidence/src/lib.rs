@@ -108,13 +108,29 @@ impl fmt::Display for EvidenceError {
 }
 
 pub const COLUMNS: &[&str] = &[
-    "id", "date", "kind", "actor", "target", "quantity", "place", "rel", "ref", "source_outlet", "source_date", "source_title", "source_url", "note",
+    "id",
+    "date",
+    "kind",
+    "actor",
+    "target",
+    "quantity",
+    "place",
+    "rel",
+    "ref",
+    "source_outlet",
+    "source_date",
+    "source_title",
+    "source_url",
+    "note",
 ];
 const REQUIRED: &[&str] = &["id", "date", "kind", "source_outlet", "source_date"];
 
+/// Looks up a field of one row by column name.
+type FieldLookup<'a> = Box<dyn Fn(&str) -> Option<String> + 'a>;
+
 /// Raw text fields of one row, by column name, before validation.
 struct Raw<'a> {
-    get: Box<dyn Fn(&str) -> Option<String> + 'a>,
+    get: FieldLookup<'a>,
 }
 
 impl Raw<'_> {
@@ -171,7 +187,11 @@ fn validate(raw: &Raw, file: &str, row: u64, errors: &mut Vec<EvidenceError>) ->
         Some("corrects") => Relation::Corrects,
         Some("retracts") => Relation::Retracts,
         Some(other) => {
-            err("rel", format!("`{other}` is not a relation"), Some("write `asserts`, `denies`, `corrects` or `retracts`, or leave it empty"));
+            err(
+                "rel",
+                format!("`{other}` is not a relation"),
+                Some("write `asserts`, `denies`, `corrects` or `retracts`, or leave it empty"),
+            );
             Relation::Asserts
         }
     };
@@ -180,7 +200,11 @@ fn validate(raw: &Raw, file: &str, row: u64, errors: &mut Vec<EvidenceError>) ->
         err("ref", format!("a row that {} another needs its id here", rel.as_str()), None);
     }
     if rel == Relation::Asserts && reference.is_some() {
-        err("rel", "`ref` is set but `rel` is empty".into(), Some("say how this row relates to the other: `denies`, `corrects` or `retracts`"));
+        err(
+            "rel",
+            "`ref` is set but `rel` is empty".into(),
+            Some("say how this row relates to the other: `denies`, `corrects` or `retracts`"),
+        );
     }
     let outlet = req("source_outlet", &mut err);
     let sdate = req("source_date", &mut err);
@@ -190,7 +214,11 @@ fn validate(raw: &Raw, file: &str, row: u64, errors: &mut Vec<EvidenceError>) ->
     let title = raw.field("source_title");
     let url = raw.field("source_url");
     if title.is_none() && url.is_none() {
-        err("source_title", "the source has neither a title nor a URL".into(), Some("give the report's headline in `source_title` or its address in `source_url`"));
+        err(
+            "source_title",
+            "the source has neither a title nor a URL".into(),
+            Some("give the report's headline in `source_title` or its address in `source_url`"),
+        );
     }
     if errors.len() > before {
         return None;
@@ -229,7 +257,12 @@ pub fn read_csv(file: &str, text: &str) -> Result<Vec<Item>, Vec<EvidenceError>>
     for h in &headers {
         if !COLUMNS.contains(&h.as_str()) {
             let hint = COLUMNS.iter().find(|c| strsim(c, h)).map(|c| format!("did you mean `{c}`?"));
-            errors.push(file_err(1, Some(h), format!("unknown column `{h}`"), Some(hint.as_deref().unwrap_or("see docs/evidence-format.md for the columns"))));
+            errors.push(file_err(
+                1,
+                Some(h),
+                format!("unknown column `{h}`"),
+                Some(hint.as_deref().unwrap_or("see docs/evidence-format.md for the columns")),
+            ));
         }
     }
     for r in REQUIRED {
@@ -299,18 +332,36 @@ pub fn read_jsonl(file: &str, text: &str) -> Result<Vec<Item>, Vec<EvidenceError
             }
         };
         let Some(obj) = v.as_object() else {
-            errors.push(EvidenceError { file: file.into(), row, field: None, message: "each line must be a JSON object".into(), help: None });
+            errors.push(EvidenceError {
+                file: file.into(),
+                row,
+                field: None,
+                message: "each line must be a JSON object".into(),
+                help: None,
+            });
             continue;
         };
         let allowed = ["id", "date", "kind", "actor", "target", "quantity", "place", "rel", "ref", "source", "note"];
         for k in obj.keys() {
             if !allowed.contains(&k.as_str()) {
-                errors.push(EvidenceError { file: file.into(), row, field: Some(k.clone()), message: format!("unknown field `{k}`"), help: Some(format!("the fields are: {}", allowed.join(", "))) });
+                errors.push(EvidenceError {
+                    file: file.into(),
+                    row,
+                    field: Some(k.clone()),
+                    message: format!("unknown field `{k}`"),
+                    help: Some(format!("the fields are: {}", allowed.join(", "))),
+                });
             }
         }
         let source = obj.get("source").and_then(|s| s.as_object()).cloned();
         if obj.get("source").is_some() && source.is_none() {
-            errors.push(EvidenceError { file: file.into(), row, field: Some("source".into()), message: "must be an object with outlet, date, title, url".into(), help: None });
+            errors.push(EvidenceError {
+                file: file.into(),
+                row,
+                field: Some("source".into()),
+                message: "must be an object with outlet, date, title, url".into(),
+                help: None,
+            });
             continue;
         }
         let text_of = |v: &serde_json::Value| -> Option<String> {

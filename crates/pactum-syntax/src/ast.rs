@@ -78,7 +78,10 @@ pub struct Agreement {
 #[derive(Clone, Debug, PartialEq)]
 pub enum AgreementItem {
     /// `signed 2020-02-29 at "Doha"`
-    Signed { date: Lit<String>, place: Option<Lit<String>> },
+    Signed {
+        date: Lit<String>,
+        place: Option<Lit<String>>,
+    },
     /// `pax 2271`: the PA-X database id of the agreement.
     Pax(Lit<Number>),
     /// `source "..."`: where the text of the agreement comes from.

@@ -253,25 +253,25 @@ fn provision(out: &mut String, p: &Provision) {
 
 /// One provision item in canonical form, as written on its line (used to quote rules).
 pub fn provision_item(item: &ProvisionItem) -> String {
-        match item {
-            ProvisionItem::Text(s) => format!("text {}", string(&s.value)),
-            ProvisionItem::Obligor(ps) => format!("obligor {}", names(ps)),
-            ProvisionItem::Beneficiary(ps) => format!("beneficiary {}", names(ps)),
-            ProvisionItem::Scope(s) => format!("scope {}", string(&s.value)),
-            ProvisionItem::Trigger(t) => format!("trigger {}", time(t)),
-            ProvisionItem::Provided(c) => format!("provided {}", cond(c, 0)),
-            ProvisionItem::Unmonitorable(s) => format!("unmonitorable {}", string(&s.value)),
-            ProvisionItem::Source(s) => format!("source {}", string(&s.value)),
-            ProvisionItem::Restates(r) => format!("restates {}", r.display()),
-            ProvisionItem::On { event, action, target } => {
-                let e = match event.value {
-                    OnEvent::Breach => "breach",
-                    OnEvent::Met => "met",
-                };
-                format!("on {e} {} {}", action.value.as_str(), target.display())
-            }
-            ProvisionItem::Duty(d) => duty(d),
+    match item {
+        ProvisionItem::Text(s) => format!("text {}", string(&s.value)),
+        ProvisionItem::Obligor(ps) => format!("obligor {}", names(ps)),
+        ProvisionItem::Beneficiary(ps) => format!("beneficiary {}", names(ps)),
+        ProvisionItem::Scope(s) => format!("scope {}", string(&s.value)),
+        ProvisionItem::Trigger(t) => format!("trigger {}", time(t)),
+        ProvisionItem::Provided(c) => format!("provided {}", cond(c, 0)),
+        ProvisionItem::Unmonitorable(s) => format!("unmonitorable {}", string(&s.value)),
+        ProvisionItem::Source(s) => format!("source {}", string(&s.value)),
+        ProvisionItem::Restates(r) => format!("restates {}", r.display()),
+        ProvisionItem::On { event, action, target } => {
+            let e = match event.value {
+                OnEvent::Breach => "breach",
+                OnEvent::Met => "met",
+            };
+            format!("on {e} {} {}", action.value.as_str(), target.display())
         }
+        ProvisionItem::Duty(d) => duty(d),
+    }
 }
 
 fn names(ps: &[Ident]) -> String {

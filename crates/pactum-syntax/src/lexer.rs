@@ -181,7 +181,8 @@ pub fn lex(file: FileId, src: &str) -> (Vec<Token>, Vec<Diagnostic>) {
                 Some(k) => push(k, src[i..i + len].to_string(), i + len, &mut toks),
                 None => {
                     let ch = &src[i..i + len];
-                    let mut d = Diagnostic::error("unexpected-character", Span::new(file, i, i + len), format!("unexpected character `{ch}`"));
+                    let mut d =
+                        Diagnostic::error("unexpected-character", Span::new(file, i, i + len), format!("unexpected character `{ch}`"));
                     if ch == "#" {
                         d = d.with_help("comments start with `//`");
                     } else if ch == "\u{201c}" || ch == "\u{201d}" {
@@ -195,7 +196,13 @@ pub fn lex(file: FileId, src: &str) -> (Vec<Token>, Vec<Diagnostic>) {
         line_start = false;
         newlines = 0;
     }
-    toks.push(Token { kind: TokenKind::Eof, text: String::new(), span: Span::new(file, b.len(), b.len()), line_start: true, blank_before: false });
+    toks.push(Token {
+        kind: TokenKind::Eof,
+        text: String::new(),
+        span: Span::new(file, b.len(), b.len()),
+        line_start: true,
+        blank_before: false,
+    });
     (toks, diags)
 }
 

@@ -24,8 +24,21 @@ struct Parser {
 }
 
 const PROVISION_KEYWORDS: &[&str] = &[
-    "text", "obligor", "beneficiary", "scope", "trigger", "provided", "achieve", "perform", "forbid", "maintain", "reduce",
-    "unmonitorable", "on", "source", "restates",
+    "text",
+    "obligor",
+    "beneficiary",
+    "scope",
+    "trigger",
+    "provided",
+    "achieve",
+    "perform",
+    "forbid",
+    "maintain",
+    "reduce",
+    "unmonitorable",
+    "on",
+    "source",
+    "restates",
 ];
 const AGREEMENT_KEYWORDS: &[&str] = &["signed", "pax", "source", "party", "kind", "measure", "provision"];
 
@@ -335,9 +348,10 @@ impl Parser {
             "measure" => self.measure_decl().map(AgreementItem::Measure),
             "provision" => self.provision().map(AgreementItem::Provision),
             other => {
-                let help = crate::did_you_mean(other, AGREEMENT_KEYWORDS.iter().copied())
-                    .map(|s| format!("did you mean `{s}`?"))
-                    .unwrap_or_else(|| "an agreement holds `signed`, `pax`, `source`, `party`, `kind`, `measure` and `provision` items".into());
+                let help =
+                    crate::did_you_mean(other, AGREEMENT_KEYWORDS.iter().copied()).map(|s| format!("did you mean `{s}`?")).unwrap_or_else(
+                        || "an agreement holds `signed`, `pax`, `source`, `party`, `kind`, `measure` and `provision` items".into(),
+                    );
                 Err(self.error_here("an agreement item", Some(&help)))
             }
         }
@@ -393,7 +407,12 @@ impl Parser {
             "level" => KindShape::Level,
             "count" => KindShape::Count,
             "event" => KindShape::Event,
-            _ => return Err(self.error_here("`level`, `count` or `event`", Some("say what a row's quantity means: a level reading, a number of things, or no quantity"))),
+            _ => {
+                return Err(self.error_here(
+                    "`level`, `count` or `event`",
+                    Some("say what a row's quantity means: a level reading, a number of things, or no quantity"),
+                ))
+            }
         };
         self.bump();
         let description = if self.at(T::Str) { Some(self.string("a description")?) } else { None };
@@ -462,7 +481,12 @@ impl Parser {
             "actor" => Field::Actor,
             "target" => Field::Target,
             "place" => Field::Place,
-            _ => return Err(self.error_here("`actor`, `target` or `place`", Some("a filter compares a field of the evidence: `actor = us`, `place in [\"Kabul\", \"Helmand\"]`"))),
+            _ => {
+                return Err(self.error_here(
+                    "`actor`, `target` or `place`",
+                    Some("a filter compares a field of the evidence: `actor = us`, `place in [\"Kabul\", \"Helmand\"]`"),
+                ))
+            }
         };
         self.bump();
         let field = Lit { value: field, span: t.span };
@@ -668,7 +692,10 @@ impl Parser {
 
     fn period(&mut self) -> PResult<Period> {
         if !self.eat_kw("from") {
-            return Err(self.error_here("`from` and the start of the period", Some("write `from signing`, `from 2020-03-01` or `from 2020-03-01 until 2021-05-01`")));
+            return Err(self.error_here(
+                "`from` and the start of the period",
+                Some("write `from signing`, `from 2020-03-01` or `from 2020-03-01 until 2021-05-01`"),
+            ));
         }
         let from = self.time()?;
         let until = if self.eat_kw("until") { Some(self.time()?) } else { None };
@@ -734,7 +761,10 @@ impl Parser {
     fn duration(&mut self) -> PResult<DurationLit> {
         let amount = self.number("a number of days, weeks, months or years")?;
         if amount.value.value.fract() != 0.0 || amount.value.value < 0.0 {
-            self.diags.push(Diagnostic::error("bad-duration", amount.span, "a duration must be a whole number").with_help("write `2 weeks` or `14 days`, not `0.5 months`"));
+            self.diags.push(
+                Diagnostic::error("bad-duration", amount.span, "a duration must be a whole number")
+                    .with_help("write `2 weeks` or `14 days`, not `0.5 months`"),
+            );
         }
         let t = self.peek().clone();
         let unit = match t.text.as_str() {
@@ -852,7 +882,10 @@ impl Parser {
         if self.at(T::Ident) {
             return Ok(Cond::Compare(self.target()?));
         }
-        Err(self.error_here("a condition", Some("write `met(PROVISION)`, `breached(PROVISION)`, `MEASURE >= N`, combined with `and`, `or`, `not`")))
+        Err(self.error_here(
+            "a condition",
+            Some("write `met(PROVISION)`, `breached(PROVISION)`, `MEASURE >= N`, combined with `and`, `or`, `not`"),
+        ))
     }
 }
 

@@ -109,10 +109,8 @@ pub fn agreement(r: &mut Rng, n: usize) -> String {
         let duty = match r.below(6) {
             0 | 1 => {
                 let mut d = format!("achieve {} {} {}{}", r.pick(MEASURES).0, cmp(r), number(r), deadline(r, i));
-                if d.contains(" by ") || d.contains(" within ") {
-                    if r.chance(30) {
-                        d.push_str(&format!(" then +{} every {} days up to {}", 1 + r.below(50), 1 + r.below(30), 50 + r.below(200)));
-                    }
+                if (d.contains(" by ") || d.contains(" within ")) && r.chance(30) {
+                    d.push_str(&format!(" then +{} every {} days up to {}", 1 + r.below(50), 1 + r.below(30), 50 + r.below(200)));
                 }
                 d
             }
@@ -134,7 +132,15 @@ pub fn agreement(r: &mut Rng, n: usize) -> String {
                 let c = r.below(200) as i64;
                 let e = c + r.below(30) as i64;
                 let d = |x: i64| base().add_days(x).to_string();
-                format!("reduce {} by at least {}% during {} .. {} against {} .. {}", r.pick(&["cnt", "cnt_all", "sum"]), r.below(101), d(a), d(b), d(c), d(e))
+                format!(
+                    "reduce {} by at least {}% during {} .. {} against {} .. {}",
+                    r.pick(&["cnt", "cnt_all", "sum"]),
+                    r.below(101),
+                    d(a),
+                    d(b),
+                    d(c),
+                    d(e)
+                )
             }
         };
         s.push_str(&format!("    {duty}\n"));
@@ -159,7 +165,15 @@ pub fn agreement(r: &mut Rng, n: usize) -> String {
 pub fn evidence(r: &mut Rng, n: usize) -> Vec<Item> {
     let mut items: Vec<Item> = Vec::new();
     for i in 0..n {
-        let kind = r.pick(&["troop_level", "attack", "prisoner_release", "prisoners_released_total", "talks_started", "sanctions_lifted", "statement"]);
+        let kind = r.pick(&[
+            "troop_level",
+            "attack",
+            "prisoner_release",
+            "prisoners_released_total",
+            "talks_started",
+            "sanctions_lifted",
+            "statement",
+        ]);
         let start = base().add_days(r.below(SPAN as u64 + 20) as i64 - 10);
         let date = match r.below(6) {
             0 => DateRange { first: start, last: start.add_days(1 + r.below(20) as i64) },
