@@ -365,7 +365,8 @@ impl<'a> Resolver<'a> {
     fn time(&mut self, agreement: Option<usize>, t: &ast::TimeExpr) -> Option<Time> {
         Some(match t {
             ast::TimeExpr::Date(d) => Time::Date(Date::parse(&d.value)?),
-            ast::TimeExpr::Signing(span) => {
+            ast::TimeExpr::Signing(at) => {
+                let span = &at.span;
                 let Some(ai) = agreement else {
                     self.diags.push(
                         Diagnostic::error("signing-outside-agreement", *span, "`signing` outside an agreement has no date")

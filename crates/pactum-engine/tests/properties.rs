@@ -71,3 +71,60 @@ fn generated_cases_reach_every_state() {
     }
     assert!(changes > 1000, "only {changes} changes of state in 600 cases");
 }
+
+/// Adds `//` comments above random items, so round trips must keep them.
+fn with_comments(text: &str, r: &mut Rng) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let t = line.trim_start();
+        let indent = &line[..line.len() - t.len()];
+        if (t.starts_with("provision") || (indent.len() == 4 && !t.is_empty())) && r.chance(30) {
+            out.push_str(&format!("{indent}// note {}\n", r.below(1000)));
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, .. ProptestConfig::default() })]
+
+    /// Formatting then parsing gives the same agreement, comments included, and formatting
+    /// is a fixed point.
+    #[test]
+    fn format_then_parse_is_identity(seed in any::<u64>()) {
+        let mut r = Rng::new(seed);
+        let n = 1 + r.below(8) as usize;
+        let text = with_comments(&gen::agreement(&mut r, n), &mut r);
+        let id = pactum_syntax::FileId(0);
+        let (tree, diags) = pactum_syntax::parse(id, &text);
+        prop_assert!(diags.is_empty(), "{:?}", diags);
+        let formatted = pactum_syntax::format(&tree);
+        let (again, diags2) = pactum_syntax::parse(id, &formatted);
+        prop_assert!(diags2.is_empty(), "{:?}", diags2);
+        prop_assert_eq!(&tree, &again);
+        prop_assert_eq!(pactum_syntax::format(&again), formatted.clone());
+        prop_assert_eq!(formatted.matches("// note").count(), text.matches("// note").count());
+        // And the checked meaning is unchanged.
+        let (a, _, _) = pactum_check::check_sources(&[("a.pactum".into(), text.clone())]);
+        let (b, _, _) = pactum_check::check_sources(&[("a.pactum".into(), formatted.clone())]);
+        prop_assert_eq!(format!("{:?}", a.provisions.iter().map(|p| (&p.key, &p.duty, &p.trigger, &p.provided, &p.consequences)).collect::<Vec<_>>()),
+                        format!("{:?}", b.provisions.iter().map(|p| (&p.key, &p.duty, &p.trigger, &p.provided, &p.consequences)).collect::<Vec<_>>()));
+    }
+}
+
+#[test]
+fn shipped_agreements_are_formatted() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/doha-2020");
+    for entry in std::fs::read_dir(dir).expect("examples") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "pactum") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let (tree, diags) = pactum_syntax::parse(pactum_syntax::FileId(0), &text);
+        assert!(diags.is_empty(), "{}: {diags:?}", path.display());
+        assert_eq!(pactum_syntax::format(&tree), text, "{} is not in canonical form: run `pactum fmt`", path.display());
+    }
+}

@@ -274,11 +274,11 @@ pub struct DurationLit {
 #[derive(Clone, Debug, PartialEq)]
 pub enum TimeExpr {
     Date(Lit<String>),
-    Signing(Span),
+    Signing(Lit<()>),
     Met(Ref),
     Breached(Ref),
     Due(Ref),
-    First { kind: Ident, filter: Option<Filter>, span: Span },
+    First { kind: Ident, filter: Option<Filter>, at: Lit<()> },
     Offset { amount: DurationLit, direction: Direction, base: Box<TimeExpr> },
 }
 

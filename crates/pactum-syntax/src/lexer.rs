@@ -128,18 +128,20 @@ pub fn lex(file: FileId, src: &str) -> (Vec<Token>, Vec<Diagnostic>) {
                     }
                     b'\n' => break,
                     b'\\' if j + 1 < b.len() => {
+                        // The escaped character may be more than one byte long.
+                        let esc_len = src[j + 1..].chars().next().map_or(1, char::len_utf8);
                         match b[j + 1] {
                             b'"' => value.push('"'),
                             b'\\' => value.push('\\'),
                             b'n' => value.push('\n'),
                             _ => {
                                 diags.push(
-                                    Diagnostic::error("bad-escape", Span::new(file, j, j + 2), "unknown escape in a string")
+                                    Diagnostic::error("bad-escape", Span::new(file, j, j + 1 + esc_len), "unknown escape in a string")
                                         .with_help("write `\\\"` for a quote, `\\\\` for a backslash, `\\n` for a new line"),
                                 );
                             }
                         }
-                        j += 2;
+                        j += 1 + esc_len;
                     }
                     _ => {
                         let ch_len = src[j..].chars().next().map_or(1, char::len_utf8);

@@ -815,7 +815,7 @@ impl Parser {
             T::Ident => match t.text.as_str() {
                 "signing" => {
                     self.bump();
-                    Ok(TimeExpr::Signing(t.span))
+                    Ok(TimeExpr::Signing(Lit { value: (), span: t.span }))
                 }
                 "met" => {
                     self.bump();
@@ -835,7 +835,7 @@ impl Parser {
                     let kind = self.ident("a kind of event")?;
                     let filter = if self.eat_kw("where") { Some(self.filter()?) } else { None };
                     let close = self.expect(T::RParen, "`)`")?;
-                    Ok(TimeExpr::First { kind, filter, span: t.span.to(close.span) })
+                    Ok(TimeExpr::First { kind, filter, at: Lit { value: (), span: t.span.to(close.span) } })
                 }
                 _ => Err(self.error_here("a time", Some(TIME_HELP))),
             },
