@@ -231,7 +231,7 @@ impl<E: Evidence> Ctx<'_, E> {
                         }
                     };
                 }
-                let target = format!("{} {}", cmp.as_str(), num(*value));
+                let target = phrase(*cmp, *value);
                 match compare(v, *cmp, *value) {
                     Tri::True => match dl {
                         Some(x) if d > x => {
@@ -257,7 +257,7 @@ impl<E: Evidence> Ctx<'_, E> {
                     }
                     Tri::False => match dl {
                         Some(x) if d > x => {
-                            say!("deadline {x} passed with {name} = {v}, short of {target}");
+                            say!("deadline {x} passed with {name} = {v}, not {target}");
                             State::Breached
                         }
                         Some(x) => {
@@ -355,14 +355,14 @@ impl<E: Evidence> Ctx<'_, E> {
                 let at = b.map_or(d, |b| d.min(b));
                 let v = self.measure(*measure, at, hist);
                 let name = &self.case.measures[*measure].id;
-                let target = format!("{} {}", cmp.as_str(), num(*value));
+                let target = phrase(*cmp, *value);
                 if v.empty {
                     say!("no reading of {name} yet");
                     return State::Active;
                 }
                 match compare(v, *cmp, *value) {
                     Tri::False => {
-                        say!("{name} = {v} on {at}, outside {target}");
+                        say!("{name} = {v} on {at}, not {target}");
                         State::Breached
                     }
                     Tri::Unknown => {
@@ -554,6 +554,19 @@ pub fn enter(plan: &Plan, hist: &mut [Hist], p: usize, new: State, d: Date) -> b
         touched = true;
     }
     touched
+}
+
+/// A target in words: `at most 8600`, `the cap of 5000`.
+fn phrase(cmp: Cmp, v: f64) -> String {
+    let n = num(v);
+    match cmp {
+        Cmp::Le | Cmp::AtMost => format!("at most {n}"),
+        Cmp::Ge | Cmp::AtLeast => format!("at least {n}"),
+        Cmp::Lt => format!("below {n}"),
+        Cmp::Gt => format!("above {n}"),
+        Cmp::Eq => format!("exactly {n}"),
+        Cmp::UpTo => format!("the cap of {n}"),
+    }
 }
 
 fn days(n: i64) -> String {
