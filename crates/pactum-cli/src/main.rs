@@ -68,6 +68,9 @@ enum Command {
         /// The date to evaluate (YYYY-MM-DD); today when not given.
         #[arg(long, value_name = "DATE")]
         as_of: Option<String>,
+        /// Only the provisions of this agreement (its name, e.g. `doha_2020`).
+        #[arg(long, value_name = "NAME")]
+        agreement: Option<String>,
     },
     /// Every change of state between two dates.
     Timeline {
@@ -203,7 +206,7 @@ fn run(cmd: Command, out: &Out) -> Result<u8, Fatal> {
             let warn = l.diagnostics.iter().any(|d| d.severity == Severity::Warning);
             Ok(if l.has_errors() || (deny_warnings && warn) { 1 } else { 0 })
         }
-        Command::Status { args, as_of } => {
+        Command::Status { args, as_of, agreement } => {
             let as_of = match as_of {
                 Some(s) => parse_date(&s, "--as-of")?,
                 None => today(),
@@ -213,7 +216,15 @@ fn run(cmd: Command, out: &Out) -> Result<u8, Fatal> {
                 return Ok(1);
             }
             let Ok(ev) = &l.evidence else { return Ok(1) };
-            let report = pactum_engine::evaluate(&l.case, ev, as_of);
+            let mut report = pactum_engine::evaluate(&l.case, ev, as_of);
+            if let Some(a) = agreement {
+                if !l.case.agreements.iter().any(|x| x.id == a) {
+                    let names: Vec<&str> = l.case.agreements.iter().map(|x| x.id.as_str()).collect();
+                    return Err(Fatal(format!("no agreement `{a}` in this case; it has: {}", names.join(", "))));
+                }
+                report.provisions.retain(|p| p.agreement == a);
+                report.timeline.retain(|c| c.provision.starts_with(&format!("{a}.")));
+            }
             match args.format {
                 Format::Json => println!("{}", output::status_json(&l.case, &report)),
                 Format::Table => print!("{}", output::status_table(&l.case, &report, out)),
