@@ -65,7 +65,21 @@ pub fn find(path: &Path, extra_evidence: &[PathBuf]) -> Result<(Vec<PathBuf>, Ve
     Ok((agreements, evidence))
 }
 
-pub fn load(path: &Path, extra_evidence: &[PathBuf]) -> Result<Loaded, Fatal> {
+/// Where evidence comes from besides the case's files, and up to which day it is read.
+#[derive(Default)]
+pub struct EvidenceSource {
+    pub store: Option<pactum_store::StoreUrl>,
+    /// Read only what a monitor could have known that day: items whose source was published
+    /// by then (files), or that the store had recorded by then.
+    pub known_on: Option<pactum_base::Date>,
+}
+
+/// Whether an item read from a file was public on `day`: its source's first possible date.
+fn public_by(item: &Item, day: pactum_base::Date) -> bool {
+    pactum_store::source_day(item).is_none_or(|d| d <= day)
+}
+
+pub fn load(path: &Path, extra_evidence: &[PathBuf], from: &EvidenceSource) -> Result<Loaded, Fatal> {
     let (agreement_files, evidence_files) = find(path, extra_evidence)?;
     let mut inputs = Vec::new();
     for f in &agreement_files {
@@ -80,6 +94,13 @@ pub fn load(path: &Path, extra_evidence: &[PathBuf]) -> Result<Loaded, Fatal> {
             Ok(mut v) => items.append(&mut v),
             Err(mut e) => errors.append(&mut e),
         }
+    }
+    if let Some(day) = from.known_on {
+        items.retain(|it| public_by(it, day));
+    }
+    if let Some(url) = &from.store {
+        let mut store = pactum_store::Store::open(url).map_err(|e| Fatal(e.to_string()))?;
+        items.extend(store.items(from.known_on).map_err(|e| Fatal(e.to_string()))?);
     }
     let evidence = if errors.is_empty() { pactum_engine::prepare(&case, items) } else { Err(errors) };
     Ok(Loaded { case, diagnostics, sources, evidence, agreement_files, evidence_files })

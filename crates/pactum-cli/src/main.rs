@@ -6,6 +6,7 @@ mod output;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use load::{load, Fatal, Loaded};
+use pactum_store::{ImportOutcome, NewImport, Recorded, Store, StoreUrl};
 use pactum_base::Date;
 use pactum_syntax::Severity;
 use std::io::{IsTerminal, Write};
@@ -49,6 +50,23 @@ struct CaseArgs {
     /// Output for people (`table`) or programs (`json`, see docs/cli.md).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// Also read the evidence held in this store (`sqlite:PATH` or `postgres://...`).
+    #[arg(long, env = "PACTUM_STORE", value_name = "URL")]
+    store: Option<String>,
+    /// Use only what a monitor could have known on this day (YYYY-MM-DD): items whose source
+    /// was published by then, and that the store had recorded by then.
+    #[arg(long, value_name = "DATE")]
+    known_on: Option<String>,
+}
+
+impl CaseArgs {
+    fn load(&self) -> Result<Loaded, Fatal> {
+        let from = load::EvidenceSource {
+            store: self.store.as_deref().map(pactum_store::StoreUrl::parse).transpose().map_err(|e| Fatal(e.to_string()))?,
+            known_on: self.known_on.as_deref().map(|d| parse_date(d, "--known-on")).transpose()?,
+        };
+        load(&self.case, &self.evidence, &from)
+    }
 }
 
 #[derive(Subcommand)]
@@ -95,6 +113,25 @@ enum Command {
         /// The date to evaluate (YYYY-MM-DD); today when not given.
         #[arg(long, value_name = "DATE")]
         as_of: Option<String>,
+    },
+    /// Add evidence files to a store: each file in one transaction, whole or not at all.
+    Import {
+        /// Evidence files: pactum CSV or JSON Lines (see docs/evidence-format.md).
+        files: Vec<PathBuf>,
+        /// The store (`sqlite:PATH`, created if missing, or `postgres://...`).
+        #[arg(long, env = "PACTUM_STORE", default_value = "sqlite:pactum.db", value_name = "URL")]
+        store: String,
+        /// When the items became known: a date, `today` (the default), or `source` to date
+        /// each by its source's publication (for loading a historical record).
+        #[arg(long, default_value = "today", value_name = "WHEN")]
+        recorded_on: String,
+    },
+    /// List the imports a store has recorded: file, content hash, rows, time.
+    Imports {
+        #[arg(long, env = "PACTUM_STORE", default_value = "sqlite:pactum.db", value_name = "URL")]
+        store: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// Rewrite agreement files in the canonical layout.
     Fmt {
@@ -184,7 +221,7 @@ fn report_problems(l: &Loaded, out: &Out, quiet_warnings: bool) -> bool {
 fn run(cmd: Command, out: &Out) -> Result<u8, Fatal> {
     match cmd {
         Command::Check { args, deny_warnings } => {
-            let l = load(&args.case, &args.evidence)?;
+            let l = args.load()?;
             if args.format == Format::Json {
                 println!("{}", output::check_json(&l));
             } else {
@@ -211,7 +248,7 @@ fn run(cmd: Command, out: &Out) -> Result<u8, Fatal> {
                 Some(s) => parse_date(&s, "--as-of")?,
                 None => today(),
             };
-            let l = load(&args.case, &args.evidence)?;
+            let l = args.load()?;
             if report_problems(&l, out, true) {
                 return Ok(1);
             }
@@ -237,7 +274,7 @@ fn run(cmd: Command, out: &Out) -> Result<u8, Fatal> {
                 None => today(),
             };
             let from = from.map(|s| parse_date(&s, "--from")).transpose()?;
-            let l = load(&args.case, &args.evidence)?;
+            let l = args.load()?;
             if report_problems(&l, out, true) {
                 return Ok(1);
             }
@@ -262,7 +299,7 @@ fn run(cmd: Command, out: &Out) -> Result<u8, Fatal> {
                 Some(s) => parse_date(&s, "--as-of")?,
                 None => today(),
             };
-            let l = load(&args.case, &args.evidence)?;
+            let l = args.load()?;
             if report_problems(&l, out, true) {
                 return Ok(1);
             }
@@ -279,7 +316,76 @@ fn run(cmd: Command, out: &Out) -> Result<u8, Fatal> {
             Ok(0)
         }
         Command::Fmt { paths, check, stdout } => fmt(paths, check, stdout, out),
+        Command::Import { files, store, recorded_on } => import(&files, &store, &recorded_on, out),
+        Command::Imports { store, format } => {
+            let url = StoreUrl::parse(&store).map_err(|e| Fatal(e.to_string()))?;
+            let mut s = Store::open(&url).map_err(|e| Fatal(e.to_string()))?;
+            let list = s.imports().map_err(|e| Fatal(e.to_string()))?;
+            match format {
+                Format::Json => println!("{}", output::imports_json(&list)),
+                Format::Table => print!("{}", output::imports_table(&list)),
+            }
+            Ok(0)
+        }
     }
+}
+
+fn now_utc() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let day = Date::from_days((secs / 86_400) as i32);
+    let rem = secs % 86_400;
+    format!("{day}T{:02}:{:02}:{:02}Z", rem / 3600, rem / 60 % 60, rem % 60)
+}
+
+fn import(files: &[PathBuf], store: &str, recorded_on: &str, out: &Out) -> Result<u8, Fatal> {
+    if files.is_empty() {
+        return Err(Fatal("name the evidence files to import".into()));
+    }
+    let recorded = match recorded_on {
+        "today" => Recorded::On(today()),
+        "source" => Recorded::AtSourceDate,
+        d => Recorded::On(parse_date(d, "--recorded-on")?),
+    };
+    let url = StoreUrl::parse(store).map_err(|e| Fatal(e.to_string()))?;
+    let mut s = Store::open(&url).map_err(|e| Fatal(e.to_string()))?;
+    let mut code = 0;
+    for f in files {
+        let bytes = std::fs::read(f).map_err(|e| Fatal(format!("cannot read `{}`: {e}", f.display())))?;
+        let name = f.display().to_string();
+        let text = String::from_utf8_lossy(&bytes);
+        let items = match pactum_evidence::read_file(&name, &text) {
+            Ok(items) => items,
+            Err(errs) => {
+                for e in &errs {
+                    eprintln!("{} {e}\n", out.epaint("1;31", "error[evidence]:"));
+                }
+                eprintln!("`{name}` was not imported: nothing from it was added");
+                code = 1;
+                continue;
+            }
+        };
+        let new = NewImport {
+            file_name: &name,
+            content: &bytes,
+            dataset: "pactum",
+            rows: items.len() as u64,
+            items: &items,
+            recorded,
+            imported_at: &now_utc(),
+        };
+        match s.import(&new) {
+            Ok(ImportOutcome::Added(r)) => println!("{name}: added {} item(s) to {url} (import {}, sha256 {})", r.items_added, r.id, &r.content_hash[..12]),
+            Ok(ImportOutcome::AlreadyImported(r)) => {
+                println!("{name}: already imported on {} as `{}` (import {}); nothing added", r.imported_at, r.file_name, r.id)
+            }
+            Err(e) => {
+                eprintln!("{} {e}", out.epaint("1;31", "error:"));
+                eprintln!("`{name}` was not imported: nothing from it was added");
+                code = 1;
+            }
+        }
+    }
+    Ok(code)
 }
 
 fn fmt(paths: Vec<PathBuf>, check: bool, to_stdout: bool, out: &Out) -> Result<u8, Fatal> {

@@ -203,3 +203,37 @@ pub fn check_json(l: &Loaded) -> String {
     let v = json!({ "version": JSON_VERSION, "diagnostics": diags, "evidence_errors": evidence_errors });
     serde_json::to_string_pretty(&v).unwrap_or_default()
 }
+
+pub fn imports_table(list: &[pactum_store::ImportRecord]) -> String {
+    let mut o = String::new();
+    if list.is_empty() {
+        o.push_str("no imports yet\n");
+        return o;
+    }
+    let _ = writeln!(o, "{:>4}  {:<20}  {:<8}  {:>8}  {:>8}  {:<12}  FILE", "ID", "IMPORTED AT", "DATASET", "ROWS", "ITEMS", "SHA256");
+    for r in list {
+        let _ = writeln!(
+            o,
+            "{:>4}  {:<20}  {:<8}  {:>8}  {:>8}  {:<12}  {}",
+            r.id,
+            r.imported_at,
+            r.dataset,
+            r.rows,
+            r.items_added,
+            &r.content_hash[..12.min(r.content_hash.len())],
+            r.file_name
+        );
+    }
+    o
+}
+
+pub fn imports_json(list: &[pactum_store::ImportRecord]) -> String {
+    let v: Vec<serde_json::Value> = list
+        .iter()
+        .map(|r| {
+            json!({"id": r.id, "file_name": r.file_name, "content_hash": r.content_hash, "dataset": r.dataset,
+                   "rows": r.rows, "items_added": r.items_added, "imported_at": r.imported_at})
+        })
+        .collect();
+    serde_json::to_string_pretty(&json!({"version": JSON_VERSION, "imports": v})).unwrap_or_default()
+}

@@ -1,0 +1,260 @@
+//! The shared backend: PostgreSQL, for a team and for several server instances.
+
+use crate::{first_duplicate, ImportOutcome, ImportRecord, NewImport, Row, StoreError, StoreUrl, SCHEMA_VERSION};
+use pactum_base::Date;
+use postgres::{Client, NoTls};
+use std::io::Write;
+
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE imports (
+    id BIGSERIAL PRIMARY KEY,
+    file_name TEXT NOT NULL,
+    content_hash TEXT NOT NULL UNIQUE,
+    dataset TEXT NOT NULL,
+    row_count BIGINT NOT NULL,
+    items_added BIGINT NOT NULL,
+    imported_at TEXT NOT NULL
+);
+CREATE TABLE items (
+    seq BIGSERIAL PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    import_id BIGINT NOT NULL REFERENCES imports(id),
+    recorded_on INTEGER NOT NULL,
+    date_first INTEGER NOT NULL,
+    date_last INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    actor TEXT,
+    target TEXT,
+    q_low DOUBLE PRECISION,
+    q_high DOUBLE PRECISION,
+    place TEXT,
+    rel TEXT NOT NULL,
+    ref TEXT,
+    source_outlet TEXT NOT NULL,
+    source_date TEXT NOT NULL,
+    source_title TEXT,
+    source_url TEXT,
+    note TEXT,
+    origin_file TEXT NOT NULL,
+    origin_row BIGINT NOT NULL
+);
+CREATE INDEX items_recorded_on ON items(recorded_on);
+CREATE FUNCTION pactum_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'evidence is never overwritten or deleted: add a correction or a retraction instead';
+END $$;
+CREATE TRIGGER items_append_only BEFORE UPDATE OR DELETE ON items FOR EACH ROW EXECUTE FUNCTION pactum_append_only();
+CREATE TRIGGER imports_append_only BEFORE UPDATE OR DELETE ON imports FOR EACH ROW EXECUTE FUNCTION pactum_append_only();
+"#];
+
+const COLUMNS: &str = "id, recorded_on, date_first, date_last, kind, actor, target, q_low, q_high, place, rel, ref, \
+    source_outlet, source_date, source_title, source_url, note, origin_file, origin_row";
+
+/// Any key that serialises schema changes between pactum processes sharing one database.
+const MIGRATION_LOCK: i64 = 0x7061_6374_756d;
+
+pub struct Pg {
+    client: Client,
+}
+
+fn row_from(r: &postgres::Row) -> Row {
+    Row {
+        id: r.get(0),
+        recorded_on: r.get(1),
+        date_first: r.get(2),
+        date_last: r.get(3),
+        kind: r.get(4),
+        actor: r.get(5),
+        target: r.get(6),
+        q_low: r.get(7),
+        q_high: r.get(8),
+        place: r.get(9),
+        rel: r.get(10),
+        reference: r.get(11),
+        source_outlet: r.get(12),
+        source_date: r.get(13),
+        source_title: r.get(14),
+        source_url: r.get(15),
+        note: r.get(16),
+        origin_file: r.get(17),
+        origin_row: r.get(18),
+    }
+}
+
+fn import_from(r: &postgres::Row) -> ImportRecord {
+    ImportRecord {
+        id: r.get(0),
+        file_name: r.get(1),
+        content_hash: r.get(2),
+        dataset: r.get(3),
+        rows: r.get::<_, i64>(4) as u64,
+        items_added: r.get::<_, i64>(5) as u64,
+        imported_at: r.get(6),
+    }
+}
+
+/// A field in PostgreSQL's COPY text format.
+fn copy_field(out: &mut Vec<u8>, v: Option<&str>) {
+    match v {
+        None => out.extend_from_slice(b"\\N"),
+        Some(s) => {
+            for b in s.bytes() {
+                match b {
+                    b'\\' => out.extend_from_slice(b"\\\\"),
+                    b'\t' => out.extend_from_slice(b"\\t"),
+                    b'\n' => out.extend_from_slice(b"\\n"),
+                    b'\r' => out.extend_from_slice(b"\\r"),
+                    _ => out.push(b),
+                }
+            }
+        }
+    }
+}
+
+impl Pg {
+    pub fn open(conn: &str, url: &StoreUrl) -> Result<Pg, StoreError> {
+        let client = Client::connect(conn, NoTls).map_err(|e| StoreError::Open { url: url.to_string(), message: e.to_string() })?;
+        let mut p = Pg { client };
+        p.migrate(url)?;
+        Ok(p)
+    }
+
+    fn migrate(&mut self, url: &StoreUrl) -> Result<(), StoreError> {
+        let mut tx = self.client.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS pactum_schema (version BIGINT NOT NULL)")?;
+        let found: Option<i64> = tx.query_one("SELECT max(version) FROM pactum_schema", &[])?.get(0);
+        let found = found.unwrap_or(0);
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::TooNew { url: url.to_string(), found, known: SCHEMA_VERSION });
+        }
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            let version = i as i64 + 1;
+            if version > found {
+                tx.batch_execute(m)?;
+                tx.execute("INSERT INTO pactum_schema (version) VALUES ($1)", &[&version])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn import(&mut self, new: &NewImport, hash: &str) -> Result<ImportOutcome, StoreError> {
+        if let Some(d) = first_duplicate(new.items) {
+            return Err(StoreError::DuplicateId { id: d.id.clone(), file: d.origin.file.clone(), row: d.origin.row });
+        }
+        let mut tx = self.client.transaction()?;
+        // Two imports of the same file at once: the second waits, then finds the first.
+        tx.execute("LOCK TABLE imports IN SHARE ROW EXCLUSIVE MODE", &[])?;
+        let sel = "SELECT id, file_name, content_hash, dataset, row_count, items_added, imported_at FROM imports";
+        if let Some(r) = tx.query_opt(&format!("{sel} WHERE content_hash = $1"), &[&hash])? {
+            return Ok(ImportOutcome::AlreadyImported(import_from(&r)));
+        }
+        let import_id: i64 = tx
+            .query_one(
+                "INSERT INTO imports (file_name, content_hash, dataset, row_count, items_added, imported_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                &[&new.file_name, &hash, &new.dataset, &(new.rows as i64), &(new.items.len() as i64), &new.imported_at],
+            )?
+            .get(0);
+        let copy = format!("COPY items (import_id, {COLUMNS}) FROM STDIN");
+        enum CopyError {
+            Pg(postgres::Error),
+            Io(std::io::Error),
+        }
+        let result = (|| -> Result<u64, CopyError> {
+            let mut w = tx.copy_in(&copy).map_err(CopyError::Pg)?;
+            let mut buf = Vec::with_capacity(1 << 20);
+            let id_text = import_id.to_string();
+            for it in new.items {
+                let r = Row::from_item(it, new.recorded);
+                let nums = [r.recorded_on.to_string(), r.date_first.to_string(), r.date_last.to_string()];
+                let fields: [Option<&str>; 20] = [
+                    Some(&id_text),
+                    Some(&r.id),
+                    Some(&nums[0]),
+                    Some(&nums[1]),
+                    Some(&nums[2]),
+                    Some(&r.kind),
+                    r.actor.as_deref(),
+                    r.target.as_deref(),
+                    None,
+                    None,
+                    r.place.as_deref(),
+                    Some(&r.rel),
+                    r.reference.as_deref(),
+                    Some(&r.source_outlet),
+                    Some(&r.source_date),
+                    r.source_title.as_deref(),
+                    r.source_url.as_deref(),
+                    r.note.as_deref(),
+                    Some(&r.origin_file),
+                    None,
+                ];
+                let q_low = r.q_low.map(|v| format!("{v:?}"));
+                let q_high = r.q_high.map(|v| format!("{v:?}"));
+                let origin_row = r.origin_row.to_string();
+                for (i, f) in fields.iter().enumerate() {
+                    if i > 0 {
+                        buf.push(b'\t');
+                    }
+                    match i {
+                        8 => copy_field(&mut buf, q_low.as_deref()),
+                        9 => copy_field(&mut buf, q_high.as_deref()),
+                        19 => copy_field(&mut buf, Some(&origin_row)),
+                        _ => copy_field(&mut buf, *f),
+                    }
+                }
+                buf.push(b'\n');
+                if buf.len() > (1 << 20) {
+                    w.write_all(&buf).map_err(CopyError::Io)?;
+                    buf.clear();
+                }
+            }
+            w.write_all(&buf).map_err(CopyError::Io)?;
+            w.finish().map_err(CopyError::Pg)
+        })();
+        let e = match result {
+            Ok(_) => None,
+            Err(CopyError::Io(e)) => return Err(StoreError::Db(format!("writing to PostgreSQL: {e}"))),
+            Err(CopyError::Pg(e)) => Some(e),
+        };
+        if let Some(e) = e {
+            if let Some(db) = e.as_db_error() {
+                if db.code() == &postgres::error::SqlState::UNIQUE_VIOLATION {
+                    // "Key (id)=(acled:AFG1) already exists."
+                    let id = db.detail().and_then(|d| d.split_once(")=(")).and_then(|(_, rest)| rest.rsplit_once(')')).map(|(id, _)| id.to_string());
+                    if let Some(it) = id.as_deref().and_then(|id| new.items.iter().find(|it| it.id == id)) {
+                        return Err(StoreError::DuplicateId { id: it.id.clone(), file: it.origin.file.clone(), row: it.origin.row });
+                    }
+                }
+            }
+            return Err(e.into());
+        }
+        let rec = import_from(&tx.query_one(&format!("{sel} WHERE id = $1"), &[&import_id])?);
+        tx.commit()?;
+        Ok(ImportOutcome::Added(rec))
+    }
+
+    pub fn items(&mut self, known_on: Option<Date>) -> Result<Vec<Row>, StoreError> {
+        let bound = known_on.map_or(i32::MAX, |d| d.days());
+        let rows = self.client.query(&format!("SELECT {COLUMNS} FROM items WHERE recorded_on <= $1 ORDER BY seq"), &[&bound])?;
+        Ok(rows.iter().map(row_from).collect())
+    }
+
+    pub fn items_since(&mut self, after: i64) -> Result<(Vec<Row>, i64), StoreError> {
+        let rows = self.client.query(&format!("SELECT {COLUMNS}, seq FROM items WHERE seq > $1 ORDER BY seq"), &[&after])?;
+        let last = rows.iter().map(|r| r.get::<_, i64>(19)).max().unwrap_or(after);
+        Ok((rows.iter().map(row_from).collect(), last))
+    }
+
+    pub fn imports(&mut self) -> Result<Vec<ImportRecord>, StoreError> {
+        let rows =
+            self.client.query("SELECT id, file_name, content_hash, dataset, row_count, items_added, imported_at FROM imports ORDER BY id", &[])?;
+        Ok(rows.iter().map(import_from).collect())
+    }
+
+    pub fn count(&mut self) -> Result<u64, StoreError> {
+        Ok(self.client.query_one("SELECT count(*) FROM items", &[])?.get::<_, i64>(0) as u64)
+    }
+}
