@@ -237,16 +237,23 @@ impl<'a> Resolver<'a> {
     }
 
     fn party(&mut self, id: &ast::Ident) -> Option<PartyId> {
+        self.party_in(id, false)
+    }
+
+    fn party_in(&mut self, id: &ast::Ident, in_filter: bool) -> Option<PartyId> {
         if let Some(&p) = self.party_index.get(&id.name) {
             return Some(p);
         }
         let mut d = Diagnostic::error("unknown-party", id.span, format!("unknown party `{}`", id.name));
         if let Some(s) = did_you_mean(&id.name, self.party_index.keys().map(String::as_str)) {
             d = d.with_help(format!("did you mean `{s}`?"));
+        } else if in_filter {
+            d = d.with_help(format!(
+                "declare it with `party {} \"full name\" third party`, or write \"{}\" in quotes to match the name as the evidence spells it",
+                id.name, id.name
+            ));
         } else {
-            d = d.with_help(
-                "declare it in the agreement with `party NAME \"full name\" ROLE`, or quote it to match a name in the evidence as text",
-            );
+            d = d.with_help(format!("declare it in the agreement with `party {} \"full name\" ROLE`", id.name));
         }
         self.diags.push(d);
         None
@@ -269,7 +276,7 @@ impl<'a> Resolver<'a> {
         None
     }
 
-    fn provision_ref(&mut self, from: usize, r: &ast::Ref) -> Option<ProvisionId> {
+    fn provision_ref(&mut self, from: Option<usize>, r: &ast::Ref) -> Option<ProvisionId> {
         if let Some(a) = &r.agreement {
             let Some(&ai) = self.agreement_index.get(&a.name) else {
                 let mut d = Diagnostic::error("unknown-agreement", a.span, format!("unknown agreement `{}`", a.name));
@@ -292,6 +299,17 @@ impl<'a> Resolver<'a> {
             self.diags.push(d);
             return None;
         }
+        let Some(from) = from else {
+            self.diags.push(
+                Diagnostic::error(
+                    "unqualified-provision",
+                    r.id.span,
+                    format!("outside an agreement, `{}` must name its agreement", r.id.name),
+                )
+                .with_help(format!("write `AGREEMENT.{}`", r.id.name)),
+            );
+            return None;
+        };
         if let Some(&p) = self.prov_index.get(&(from, r.id.name.clone())) {
             return Some(p);
         }
@@ -357,7 +375,7 @@ impl<'a> Resolver<'a> {
                 );
                 None
             }
-            (_, ast::Value::Name(i)) => self.party(i).map(Atom::Party),
+            (_, ast::Value::Name(i)) => self.party_in(i, true).map(Atom::Party),
             (_, ast::Value::Text(t)) => Some(Atom::Text(t.value.clone())),
         }
     }
@@ -389,9 +407,9 @@ impl<'a> Resolver<'a> {
                     }
                 }
             }
-            ast::TimeExpr::Met(r) => Time::Met(self.provision_ref(agreement?, r)?),
-            ast::TimeExpr::Breached(r) => Time::Breached(self.provision_ref(agreement?, r)?),
-            ast::TimeExpr::Due(r) => Time::Due(self.provision_ref(agreement?, r)?),
+            ast::TimeExpr::Met(r) => Time::Met(self.provision_ref(agreement, r)?),
+            ast::TimeExpr::Breached(r) => Time::Breached(self.provision_ref(agreement, r)?),
+            ast::TimeExpr::Due(r) => Time::Due(self.provision_ref(agreement, r)?),
             ast::TimeExpr::First { kind, filter, .. } => {
                 let k = self.kind(kind);
                 let f = match filter {
@@ -409,8 +427,8 @@ impl<'a> Resolver<'a> {
 
     fn cond(&mut self, ai: usize, c: &ast::Cond) -> Option<Cond> {
         Some(match c {
-            ast::Cond::Met(r) => Cond::Met(self.provision_ref(ai, r)?),
-            ast::Cond::Breached(r) => Cond::Breached(self.provision_ref(ai, r)?),
+            ast::Cond::Met(r) => Cond::Met(self.provision_ref(Some(ai), r)?),
+            ast::Cond::Breached(r) => Cond::Breached(self.provision_ref(Some(ai), r)?),
             ast::Cond::Compare(t) => Cond::Compare(self.measure(&t.measure)?, t.cmp.value, t.value.value.value),
             ast::Cond::Not(x) => Cond::Not(Box::new(self.cond(ai, x)?)),
             ast::Cond::And(a, b) => {
@@ -491,11 +509,27 @@ impl<'a> Resolver<'a> {
                     }
                 }
                 ast::ProvisionItem::Trigger(t) => {
+                    if info.trigger_span.is_some() {
+                        self.diags.push(
+                            Diagnostic::error("duplicate-trigger", item.span, format!("provision `{}` has two `trigger` lines", p.id.name))
+                                .with_help("a provision starts at one time: keep one, or express the other as a `provided` condition"),
+                        );
+                    }
                     prov.trigger = self.time(Some(ai), t);
                     info.trigger_span = Some(item.span);
                     prov.rules.push(line);
                 }
                 ast::ProvisionItem::Provided(c) => {
+                    if info.provided_span.is_some() {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "duplicate-provided",
+                                item.span,
+                                format!("provision `{}` has two `provided` lines", p.id.name),
+                            )
+                            .with_help("combine the conditions in one line with `and` or `or`"),
+                        );
+                    }
                     prov.provided = self.cond(ai, c);
                     info.provided_span = Some(item.span);
                     prov.rules.push(line);
@@ -505,12 +539,12 @@ impl<'a> Resolver<'a> {
                     prov.rules.push(line);
                 }
                 ast::ProvisionItem::Restates(r) => {
-                    if let Some(t) = self.provision_ref(ai, r) {
+                    if let Some(t) = self.provision_ref(Some(ai), r) {
                         info.restates = Some((t, r.span()));
                     }
                 }
                 ast::ProvisionItem::On { event, action, target } => {
-                    if let Some(t) = self.provision_ref(ai, target) {
+                    if let Some(t) = self.provision_ref(Some(ai), target) {
                         prov.consequences.push(Consequence { on: event.value, action: action.value, target: t });
                     }
                     prov.rules.push(line);

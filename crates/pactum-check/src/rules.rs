@@ -53,7 +53,7 @@ fn measure_shapes(case: &Case, info: &Info, diags: &mut Vec<Diagnostic>) {
             (Agg::Sum | Agg::Latest | Agg::Min | Agg::Max, KindShape::Event) => {
                 Some(format!("`{}` reads a quantity, but `{}` evidence has none", m.agg.as_str(), kind.name))
             }
-            (Agg::Sum, KindShape::Level) => {
+            (Agg::Sum | Agg::Count, KindShape::Level) => {
                 Some(format!("adding up readings of a level: `{}` is a level, not a number of things", kind.name))
             }
             _ => None,
@@ -84,6 +84,19 @@ fn cond_refs(c: &Cond, out: &mut Vec<ProvisionId>) {
         Cond::And(a, b) | Cond::Or(a, b) => {
             cond_refs(a, out);
             cond_refs(b, out);
+        }
+    }
+}
+
+/// Provisions a condition needs to be met or breached (not those it needs not to be).
+fn required_refs(c: &Cond, positive: bool, out: &mut Vec<ProvisionId>) {
+    match c {
+        Cond::Met(p) | Cond::Breached(p) if positive => out.push(*p),
+        Cond::Met(_) | Cond::Breached(_) | Cond::Compare(..) => {}
+        Cond::Not(x) => required_refs(x, !positive, out),
+        Cond::And(a, b) | Cond::Or(a, b) => {
+            required_refs(a, positive, out);
+            required_refs(b, positive, out);
         }
     }
 }
@@ -275,6 +288,9 @@ fn deadlines(case: &Case, info: &Info, diags: &mut Vec<Diagnostic>) {
         if let Some(t) = &p.trigger {
             time_refs(t, &mut waits);
         }
+        if let Some(c) = &p.provided {
+            required_refs(c, true, &mut waits);
+        }
         if let Some(t) = deadline_of(duty) {
             time_refs(t, &mut waits);
         }
@@ -283,7 +299,7 @@ fn deadlines(case: &Case, info: &Info, diags: &mut Vec<Diagnostic>) {
                 diags.push(
                     Diagnostic::warning(
                         "never-due",
-                        info.prov[pi].trigger_span.unwrap_or(span),
+                        info.prov[pi].trigger_span.or(info.prov[pi].provided_span).unwrap_or(span),
                         format!("this waits for `{}`, which no evidence can show ({why})", case.provisions[q].key),
                     )
                     .with_help("pactum will report it pending for ever: tie it to something observable"),
@@ -325,14 +341,14 @@ fn contradictions(case: &Case, info: &Info, diags: &mut Vec<Diagnostic>) {
                                 format!("the same commitment is due on {y} here and on {x} in `{}`", ps[i].key),
                             )
                             .with_label(span_i, "due on a different date here")
-                            .with_help("say which deadline governs, or record the later one as an extension"),
+                            .with_help("say which deadline governs: keep one, or give them different conditions"),
                         );
                     }
                 }
                 (Duty::Maintain { measure: ma, cmp: ca, value: va, .. }, Duty::Maintain { measure: mb, cmp: cb, value: vb, .. })
                 | (Duty::Maintain { measure: ma, cmp: ca, value: va, .. }, Duty::Achieve { measure: mb, cmp: cb, value: vb, .. })
                 | (Duty::Achieve { measure: ma, cmp: ca, value: va, .. }, Duty::Maintain { measure: mb, cmp: cb, value: vb, .. })
-                    if ma == mb =>
+                    if ma == mb && always_together(case, &ps[i], a, &ps[j], b) =>
                 {
                     let (la, ua) = bounds(*ca, *va);
                     let (lb, ub) = bounds(*cb, *vb);
@@ -350,6 +366,57 @@ fn contradictions(case: &Case, info: &Info, diags: &mut Vec<Diagnostic>) {
                 }
                 _ => {}
             }
+        }
+    }
+}
+
+/// The days a duty's bound must hold, when known without evidence: a level kept over
+/// `[from, until]`, or a state reached by its deadline.
+fn holds_during(d: &Duty) -> Option<(Date, Option<Date>)> {
+    match d {
+        Duty::Maintain { from, until, .. } => {
+            let end = match until {
+                Some(u) => Some(static_date(u)?),
+                None => None,
+            };
+            Some((static_date(from)?, end))
+        }
+        Duty::Achieve { deadline, .. } => {
+            let dl = deadline.as_ref().and_then(static_date)?;
+            Some((dl, Some(dl)))
+        }
+        _ => None,
+    }
+}
+
+/// Whether two bounded duties certainly apply on a common day. When a period depends on
+/// evidence, they may never overlap, so no contradiction is claimed.
+fn always_together(case: &Case, pa: &Provision, a: &Duty, pb: &Provision, b: &Duty) -> bool {
+    if pa.trigger.is_some() || pb.trigger.is_some() || pa.provided.is_some() || pb.provided.is_some() {
+        return false;
+    }
+    let (Some((a0, a1)), Some((b0, b1))) = (holds_during(a), holds_during(b)) else { return false };
+    // An achieve duty is reached at some point up to its deadline, not on every day: it only
+    // clashes with a level that must hold over the whole of the time it has.
+    let achieve_a = matches!(a, Duty::Achieve { .. });
+    let achieve_b = matches!(b, Duty::Achieve { .. });
+    let start_a = if achieve_a { case.agreements[pa.agreement].signed.unwrap_or(a0) } else { a0 };
+    let start_b = if achieve_b { case.agreements[pb.agreement].signed.unwrap_or(b0) } else { b0 };
+    let covers = |outer0: Date, outer1: Option<Date>, inner0: Date, inner1: Option<Date>| {
+        outer0 <= inner0
+            && match (outer1, inner1) {
+                (None, _) => true,
+                (Some(_), None) => false,
+                (Some(o), Some(i)) => o >= i,
+            }
+    };
+    match (achieve_a, achieve_b) {
+        (true, true) => false,
+        (true, false) => covers(b0, b1, start_a, a1),
+        (false, true) => covers(a0, a1, start_b, b1),
+        (false, false) => {
+            let end = |x: Option<Date>| x.unwrap_or(Date::MAX);
+            a0.max(b0) <= end(a1).min(end(b1))
         }
     }
 }

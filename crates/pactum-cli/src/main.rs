@@ -6,8 +6,8 @@ mod output;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use load::{load, Fatal, Loaded};
-use pactum_store::{ImportOutcome, NewImport, Recorded, Store, StoreUrl};
 use pactum_base::Date;
+use pactum_store::{ImportOutcome, NewImport, Recorded, Store, StoreUrl};
 use pactum_syntax::Severity;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -374,7 +374,9 @@ fn import(files: &[PathBuf], store: &str, recorded_on: &str, out: &Out) -> Resul
             imported_at: &now_utc(),
         };
         match s.import(&new) {
-            Ok(ImportOutcome::Added(r)) => println!("{name}: added {} item(s) to {url} (import {}, sha256 {})", r.items_added, r.id, &r.content_hash[..12]),
+            Ok(ImportOutcome::Added(r)) => {
+                println!("{name}: added {} item(s) to {url} (import {}, sha256 {})", r.items_added, r.id, &r.content_hash[..12])
+            }
             Ok(ImportOutcome::AlreadyImported(r)) => {
                 println!("{name}: already imported on {} as `{}` (import {}); nothing added", r.imported_at, r.file_name, r.id)
             }

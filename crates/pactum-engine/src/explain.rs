@@ -102,11 +102,15 @@ pub fn report(case: &Case, plan: &Plan, ev: &Prepared, out: Outcome) -> Report {
         .map(|p| {
             let prov = &case.provisions[p];
             let (state, since) = out.states[p];
-            let reason = out.timeline.iter().rev().find(|c| c.provision == p).map(|c| c.reason.clone()).unwrap_or_else(|| {
-                let mut r = String::new();
-                ctx.eval(p, d, &hist, Some(&mut r));
-                r
-            });
+            // Why it is in this state today: its own rule read today, unless it is settled,
+            // in which case the reason it settled is the one that matters.
+            let last_change = out.timeline.iter().rev().find(|c| c.provision == p).map(|c| c.reason.clone());
+            let mut now = String::new();
+            ctx.eval(p, d, &hist, Some(&mut now));
+            let reason = match last_change {
+                Some(r) if now.starts_with("settled on") || out.notes[p].is_some() => r,
+                _ => now,
+            };
             let pp = &plan.provisions[p];
             let due = pp.duty.as_ref().and_then(deadline).and_then(|t| ctx.time(t, d, &hist));
             let mut caveats = Vec::new();
@@ -117,7 +121,7 @@ pub fn report(case: &Case, plan: &Plan, ev: &Prepared, out: Outcome) -> Report {
                 caveats.push(format!("scope \"{s}\": the evidence is not checked against this scope"));
             }
             let (progress, items) = match &pp.duty {
-                Some(duty) => detail(&ctx, &idx, duty, d, &hist, &mut caveats),
+                Some(duty) => detail(&ctx, &idx, duty, ctx.start(p, d, &hist), d, &hist, &mut caveats),
                 None => (None, vec![]),
             };
             let evidence = cite(case, ev, items, &mut caveats);
@@ -162,6 +166,7 @@ fn detail(
     ctx: &Ctx<Indexed>,
     idx: &Indexed,
     duty: &Duty,
+    start: Option<Date>,
     d: Date,
     hist: &[Hist],
     caveats: &mut Vec<String>,
@@ -183,8 +188,8 @@ fn detail(
                 Some(i) => (format!("{} in instalments of {} every {}", num(i.cap), num(i.step), i.every), i.cap),
                 None => (target_text(*cmp, *value), *value),
             };
-            if *cmp == Cmp::UpTo && !v.empty && v.lo > *value {
-                caveats.push(format!("the figure {v} exceeds the cap of {}", num(*value)));
+            if *cmp == Cmp::UpTo && !v.empty && v.lo > goal {
+                caveats.push(format!("the figure {v} exceeds the cap of {}", num(goal)));
             }
             let fraction = match cmp {
                 Cmp::Ge | Cmp::Gt | Cmp::AtLeast | Cmp::UpTo if goal > 0.0 && !v.empty => Some((v.lo / goal).clamp(0.0, 1.0)),
@@ -192,7 +197,7 @@ fn detail(
             };
             (Some(Progress { value: v.to_string(), target, fraction }), measure_items(*measure, d))
         }
-        Duty::Perform { series, .. } => (None, idx.cite(*series, None, d)),
+        Duty::Perform { series, .. } => (None, idx.cite(*series, start, d)),
         Duty::Forbid { series, from, until } => {
             let Some(a) = ctx.time(from, d, hist) else { return (None, vec![]) };
             let end = until.as_ref().and_then(|t| ctx.time(t, d, hist)).map_or(d, |b| b.min(d));

@@ -94,11 +94,12 @@ pub struct Outcome {
     pub notes: Vec<Option<String>>,
 }
 
-/// The first day worth evaluating: the earliest signing or evidence date.
+/// The first day worth evaluating: the earliest signing (nothing is in force before it; the
+/// evidence from before still counts), or the first evidence when nothing is signed.
 pub fn start_date(case: &Case, ev: &Prepared, as_of: Date) -> Date {
     let signed = case.agreements.iter().filter_map(|a| a.signed).min();
     let first_item = ev.active.first().map(|a| a.date);
-    [signed, first_item].into_iter().flatten().min().unwrap_or(as_of).min(as_of)
+    signed.or(first_item).unwrap_or(as_of).min(as_of)
 }
 
 /// Evaluates one day for every provision in order. Returns whether anything changed.
@@ -154,8 +155,22 @@ pub fn give_benefit_of_doubt(late: &mut Outcome, early: &Outcome) {
                 "met on time only on the earliest reading of dates known as ranges: it was done by {} at the latest, and may have been done by {}",
                 late.states[p].1, early.states[p].1
             );
+            // On that reading it was never breached: drop the breaches between the earliest
+            // possible day it was met and the day it was met late.
+            let early_met = early.timeline.iter().find(|c| c.provision == p && c.to == State::Met).map_or(early.states[p].1, |c| c.date);
+            let mut from_state = None;
+            late.timeline.retain(|c| {
+                let drop = c.provision == p && c.to == State::Breached && c.date > early_met;
+                if drop && from_state.is_none() {
+                    from_state = Some(c.from);
+                }
+                !drop
+            });
             for c in late.timeline.iter_mut().filter(|c| c.provision == p && c.to == State::MetLate) {
                 c.to = State::Met;
+                if let Some(f) = from_state {
+                    c.from = f;
+                }
                 c.reason.push_str(&format!("; {note}"));
             }
             late.notes[p] = Some(note);

@@ -87,6 +87,11 @@ pub fn prepare(case: &Case, mut items: Vec<Item>) -> Result<Prepared, Vec<Eviden
         if removed[i] {
             continue;
         }
+        // A denial says something did not happen: it is evidence of a statement, never of
+        // the kind of thing it denies.
+        if it.rel == Relation::Denies && it.kind != "statement" {
+            continue;
+        }
         let who = |s: &Option<String>| {
             s.as_ref().map(|n| match case.party_by_name(n) {
                 Some(p) => Who::Party(p),

@@ -64,43 +64,42 @@ impl Evidence for Scan<'_> {
                 let with_q: Vec<(Date, Quantity, bool)> = items.iter().filter_map(|(d, q, c)| q.map(|q| (*d, q, *c))).collect();
                 let Some(last) = with_q.iter().map(|x| x.0).max() else { return Value::EMPTY };
                 let group: Vec<&(Date, Quantity, bool)> = with_q.iter().filter(|x| x.0 == last).collect();
-                let mut v = Value {
-                    lo: group.iter().map(|x| x.1.low).fold(f64::INFINITY, f64::min),
-                    hi: group.iter().map(|x| x.1.high).fold(f64::NEG_INFINITY, f64::max),
-                    empty: false,
-                    disputed: false,
+                let hull = |xs: &[&(Date, Quantity, bool)]| {
+                    (
+                        xs.iter().map(|x| x.1.low).fold(f64::INFINITY, f64::min),
+                        xs.iter().map(|x| x.1.high).fold(f64::NEG_INFINITY, f64::max),
+                    )
                 };
-                // Two reports of the same day that cannot both be true.
-                for a in &group {
-                    for b in &group {
-                        if !a.1.overlaps(&b.1) {
-                            v.disputed = true;
-                        }
-                    }
+                if group.iter().any(|x| !x.2) {
+                    // Some report of the last day stands: the latest reading is among them.
+                    let (lo, hi) = hull(&group);
+                    let clash = group.iter().any(|a| group.iter().any(|b| !a.1.overlaps(&b.1)));
+                    return Value { lo, hi, empty: false, disputed: clash || group.iter().any(|x| x.2), maybe_empty: false };
                 }
-                if group.iter().any(|x| x.2) {
-                    v.disputed = true;
-                    if let Some(prev) = with_q.iter().map(|x| x.0).filter(|d| *d < last).max() {
-                        for x in with_q.iter().filter(|x| x.0 == prev) {
-                            v.lo = v.lo.min(x.1.low);
-                            v.hi = v.hi.max(x.1.high);
-                        }
-                    }
-                }
-                v
+                // Every report of the last day is denied: any reading back to the last undenied
+                // day may be the real latest one; with none undenied, there may be none at all.
+                let sure = with_q.iter().filter(|x| !x.2).map(|x| x.0).max();
+                let candidates: Vec<&(Date, Quantity, bool)> = with_q.iter().filter(|x| sure.is_none_or(|s| x.0 >= s)).collect();
+                let (lo, hi) = hull(&candidates);
+                Value { lo, hi, empty: false, disputed: true, maybe_empty: sure.is_none() }
             }
             Agg::Min | Agg::Max => {
                 let with_q: Vec<(Quantity, bool)> = items.iter().filter_map(|(_, q, c)| q.map(|q| (q, *c))).collect();
                 if with_q.is_empty() {
                     return Value::EMPTY;
                 }
-                let pick = |f: fn(f64, f64) -> f64, start: f64, get: fn(&Quantity) -> f64| with_q.iter().map(|x| get(&x.0)).fold(start, f);
-                let (lo, hi) = if agg == Agg::Min {
-                    (pick(f64::min, f64::INFINITY, |q| q.low), pick(f64::min, f64::INFINITY, |q| q.high))
-                } else {
-                    (pick(f64::max, f64::NEG_INFINITY, |q| q.low), pick(f64::max, f64::NEG_INFINITY, |q| q.high))
+                let lows = with_q.iter().map(|x| x.0.low);
+                let highs = with_q.iter().map(|x| x.0.high);
+                let sure_lows = with_q.iter().filter(|x| !x.1).map(|x| x.0.low);
+                let sure_highs = with_q.iter().filter(|x| !x.1).map(|x| x.0.high);
+                let has_sure = with_q.iter().any(|x| !x.1);
+                let (lo, hi) = match (agg == Agg::Min, has_sure) {
+                    // Smallest possible minimum: any reading; largest: the undenied ones alone.
+                    (true, true) => (lows.fold(f64::INFINITY, f64::min), sure_highs.fold(f64::INFINITY, f64::min)),
+                    (false, true) => (sure_lows.fold(f64::NEG_INFINITY, f64::max), highs.fold(f64::NEG_INFINITY, f64::max)),
+                    (_, false) => (lows.fold(f64::INFINITY, f64::min), highs.fold(f64::NEG_INFINITY, f64::max)),
                 };
-                Value { lo, hi, empty: false, disputed: with_q.iter().any(|x| x.1) }
+                Value { lo, hi, empty: false, disputed: with_q.iter().any(|x| x.1), maybe_empty: !has_sure }
             }
         }
     }

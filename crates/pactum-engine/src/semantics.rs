@@ -118,6 +118,16 @@ impl<E: Evidence> Ctx<'_, E> {
 
     /// The state of provision `p` on day `d`, given what is remembered. Writes the reason in
     /// plain words when `why` is given.
+    /// The day a provision's duty starts on day `d`: its signing, or its trigger if later.
+    pub fn start(&self, p: usize, d: Date, hist: &[Hist]) -> Option<Date> {
+        let pp = &self.plan.provisions[p];
+        let trigger = pp.trigger.as_ref().and_then(|t| self.time(t, d, hist));
+        match (pp.signed, trigger) {
+            (Some(s), Some(t)) => Some(s.max(t)),
+            (a, b) => a.or(b),
+        }
+    }
+
     pub fn eval(&self, p: usize, d: Date, hist: &[Hist], mut why: Option<&mut String>) -> State {
         macro_rules! say {
             ($($t:tt)*) => {
@@ -138,14 +148,12 @@ impl<E: Evidence> Ctx<'_, E> {
             say!("no evidence can show this: {}", self.case.provisions[p].unmonitorable.as_deref().unwrap_or(""));
             return State::NotMonitorable;
         }
-        if h.void {
-            say!("terminated by a consequence of another provision");
-            return State::Void;
-        }
         let Some(duty) = &pp.duty else {
             say!("states no duty");
             return State::Pending;
         };
+        // A settled provision stays settled: what was done (or broken) is history, whatever
+        // happens to the agreement afterwards.
         let settled = match duty {
             Duty::Achieve { .. } | Duty::Perform { .. } => matches!(h.state, State::Met | State::MetLate),
             Duty::Forbid { .. } | Duty::Maintain { .. } | Duty::Reduce { .. } => matches!(h.state, State::Met | State::Breached),
@@ -154,6 +162,13 @@ impl<E: Evidence> Ctx<'_, E> {
             say!("settled on {}", h.since);
             return h.state;
         }
+        if h.void {
+            say!("terminated by a consequence of another provision");
+            return State::Void;
+        }
+        // The day the duty starts: the signing, or its trigger if later. Events before it do
+        // not perform it.
+        let mut start = pp.signed;
         if let Some(t) = &pp.trigger {
             match self.time(t, d, hist) {
                 None => {
@@ -164,7 +179,7 @@ impl<E: Evidence> Ctx<'_, E> {
                     say!("starts on {td}");
                     return State::Pending;
                 }
-                Some(_) => {}
+                Some(td) => start = Some(start.map_or(td, |s| s.max(td))),
             }
         }
         if let Some(c) = &pp.provided {
@@ -186,6 +201,24 @@ impl<E: Evidence> Ctx<'_, E> {
                 let dl = deadline.as_ref().and_then(|t| self.time(t, d, hist));
                 let v = self.measure(*measure, d, hist);
                 let name = &self.case.measures[*measure].id;
+                if let (Some(inst), None) = (then, dl) {
+                    // The schedule is not known yet (its deadline waits for something): only
+                    // the full amount can settle it.
+                    return match compare(v, Cmp::Ge, inst.cap) {
+                        Tri::True => {
+                            say!("{name} = {v} reached the full {} before the instalment schedule started", num(inst.cap));
+                            State::Met
+                        }
+                        Tri::Unknown => {
+                            say!("{name} = {v}: sources disagree whether the full {} is reached", num(inst.cap));
+                            State::Disputed
+                        }
+                        Tri::False => {
+                            say!("{name} = {v} of {}; the instalment schedule has not started", num(inst.cap));
+                            State::Active
+                        }
+                    };
+                }
                 if let (Some(inst), Some(first_due)) = (then, dl) {
                     let cap = compare(v, Cmp::Ge, inst.cap);
                     let mut missed = None;
@@ -235,11 +268,11 @@ impl<E: Evidence> Ctx<'_, E> {
                 match compare(v, *cmp, *value) {
                     Tri::True => match dl {
                         Some(x) if d > x => {
-                            say!("{name} = {v}, {target}, reached {} after the deadline {x}", days(x.days_until(d)));
+                            say!("{name} = {v}, {}, reached {} after the deadline {x}", reached(*cmp, *value), days(x.days_until(d)));
                             State::MetLate
                         }
                         Some(x) => {
-                            say!("{name} = {v}, {target}, reached by the deadline {x}");
+                            say!("{name} = {v}, {}, reached by the deadline {x}", reached(*cmp, *value));
                             State::Met
                         }
                         None => {
@@ -273,7 +306,7 @@ impl<E: Evidence> Ctx<'_, E> {
             }
             Duty::Perform { series, deadline } => {
                 let dl = deadline.as_ref().and_then(|t| self.time(t, d, hist));
-                let v = self.ev.value(*series, None, d);
+                let v = self.ev.value(*series, start, d);
                 match compare(v, Cmp::Ge, 1.0) {
                     Tri::True => match dl {
                         Some(x) if d > x => {
@@ -554,6 +587,14 @@ pub fn enter(plan: &Plan, hist: &mut [Hist], p: usize, new: State, d: Date) -> b
         touched = true;
     }
     touched
+}
+
+/// A target that has been met, in words: `at most 8600`, `the full cap of 5000`.
+fn reached(cmp: Cmp, v: f64) -> String {
+    match cmp {
+        Cmp::UpTo => format!("the full cap of {}", num(v)),
+        other => phrase(other, v),
+    }
 }
 
 /// A target in words: `at most 8600`, `the cap of 5000`.

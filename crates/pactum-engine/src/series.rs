@@ -112,11 +112,14 @@ impl Indexed {
         match ser.agg {
             Agg::Count | Agg::Sum => ser.items[i0..i1].to_vec(),
             Agg::Latest => {
-                let (g, _) = latest_group(ser, i0, i1);
+                let (mut g, _) = latest_group(ser, i0, i1);
                 let mut out: Vec<usize> = ser.items[g..i1].to_vec();
-                if ser.contested[g..i1].iter().any(|c| *c) && g > i0 {
+                let mut end = i1;
+                while g > i0 && ser.contested[g..end].iter().all(|c| *c) {
                     let (pg, _) = latest_group(ser, i0, g);
                     out.extend_from_slice(&ser.items[pg..g]);
+                    end = g;
+                    g = pg;
                 }
                 out
             }
@@ -144,7 +147,7 @@ impl Indexed {
 fn latest_group(ser: &Series, i0: usize, i1: usize) -> (usize, Value) {
     let last = ser.dates[i1 - 1];
     let g = i0 + ser.dates[i0..i1].partition_point(|d| *d < last);
-    let mut v = Value { lo: f64::INFINITY, hi: f64::NEG_INFINITY, empty: false, disputed: false };
+    let mut v = Value { lo: f64::INFINITY, hi: f64::NEG_INFINITY, empty: false, disputed: false, maybe_empty: false };
     let mut max_lo = f64::NEG_INFINITY;
     let mut min_hi = f64::INFINITY;
     for i in g..i1 {
@@ -160,6 +163,28 @@ fn latest_group(ser: &Series, i0: usize, i1: usize) -> (usize, Value) {
     (g, v)
 }
 
+/// `latest` when denied reports may be false: while every report of the latest day is denied,
+/// the day before may hold the real latest reading, and so on back.
+fn latest_value(ser: &Series, i0: usize, i1: usize) -> Value {
+    let (mut g, mut v) = latest_group(ser, i0, i1);
+    while ser.contested[g..i1.min(ser.contested.len())].iter().all(|c| *c) {
+        let end = g;
+        if end == i0 {
+            v.maybe_empty = true;
+            break;
+        }
+        let (pg, prev) = latest_group(ser, i0, end);
+        v.lo = v.lo.min(prev.lo);
+        v.hi = v.hi.max(prev.hi);
+        v.disputed = true;
+        if !ser.contested[pg..end].iter().all(|c| *c) {
+            break;
+        }
+        g = pg;
+    }
+    v
+}
+
 impl Evidence for Indexed {
     fn value(&self, s: SeriesId, from: Option<Date>, until: Date) -> Value {
         let ser = &self.series[s];
@@ -170,36 +195,42 @@ impl Evidence for Indexed {
                 hi: ser.pre_hi[i1] - ser.pre_hi[i0],
                 empty: false,
                 disputed: ser.pre_contested[i1] > ser.pre_contested[i0],
+                maybe_empty: false,
             },
             _ if i0 == i1 => Value::EMPTY,
-            Agg::Latest => {
-                let (g, mut v) = latest_group(ser, i0, i1);
-                if ser.contested[g..i1].iter().any(|c| *c) && g > i0 {
-                    // A denied latest report may be false: the one before it may still hold.
-                    let (_, prev) = latest_group(ser, i0, g);
-                    v.lo = v.lo.min(prev.lo);
-                    v.hi = v.hi.max(prev.hi);
-                    v.disputed = true;
-                }
-                v
-            }
+            Agg::Latest => latest_value(ser, i0, i1),
             Agg::Min | Agg::Max => {
-                let mut v = Value { lo: 0.0, hi: 0.0, empty: false, disputed: false };
-                for (n, i) in (i0..i1).enumerate() {
-                    let (lo, hi) = (ser.lo[i], ser.hi[i]);
-                    if n == 0 {
-                        v.lo = lo;
-                        v.hi = hi;
-                    } else if ser.agg == Agg::Min {
-                        v.lo = v.lo.min(lo);
-                        v.hi = v.hi.min(hi);
+                // Denied readings may be false: the extreme is taken over every set that
+                // keeps all undenied readings and any of the denied ones.
+                let min = ser.agg == Agg::Min;
+                let mut all_lo = if min { f64::INFINITY } else { f64::NEG_INFINITY };
+                let mut all_hi = all_lo;
+                let mut sure_lo = all_lo;
+                let mut sure_hi = all_lo;
+                let mut any_sure = false;
+                let mut disputed = false;
+                let pick = |a: f64, b: f64| if min { a.min(b) } else { a.max(b) };
+                for i in i0..i1 {
+                    all_lo = pick(all_lo, ser.lo[i]);
+                    all_hi = pick(all_hi, ser.hi[i]);
+                    if ser.contested[i] {
+                        disputed = true;
                     } else {
-                        v.lo = v.lo.max(lo);
-                        v.hi = v.hi.max(hi);
+                        any_sure = true;
+                        sure_lo = pick(sure_lo, ser.lo[i]);
+                        sure_hi = pick(sure_hi, ser.hi[i]);
                     }
-                    v.disputed |= ser.contested[i];
                 }
-                v
+                let (lo_all, hi_all) = (
+                    ser.lo[i0..i1].iter().copied().fold(f64::INFINITY, f64::min),
+                    ser.hi[i0..i1].iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                );
+                let (lo, hi) = match (min, any_sure) {
+                    (true, true) => (all_lo, sure_hi),
+                    (false, true) => (sure_lo, all_hi),
+                    (_, false) => (lo_all, hi_all),
+                };
+                Value { lo, hi, empty: false, disputed, maybe_empty: !any_sure }
             }
         }
     }

@@ -12,11 +12,13 @@ pub struct Value {
     pub empty: bool,
     /// The range is wide because sources disagree (a denial, or same-day reports that do not overlap).
     pub disputed: bool,
+    /// The only readings are denied, so there may be no reading at all.
+    pub maybe_empty: bool,
 }
 
 impl Value {
-    pub const EMPTY: Value = Value { lo: 0.0, hi: 0.0, empty: true, disputed: false };
-    pub const ZERO: Value = Value { lo: 0.0, hi: 0.0, empty: false, disputed: false };
+    pub const EMPTY: Value = Value { lo: 0.0, hi: 0.0, empty: true, disputed: false, maybe_empty: false };
+    pub const ZERO: Value = Value { lo: 0.0, hi: 0.0, empty: false, disputed: false, maybe_empty: false };
 }
 
 impl fmt::Display for Value {
@@ -76,7 +78,10 @@ pub fn compare(v: Value, cmp: Cmp, t: f64) -> Tri {
         Cmp::Lt => (v.hi < t, v.lo >= t),
         Cmp::Eq => (v.lo == t && v.hi == t, t < v.lo || t > v.hi),
     };
-    if all {
+    if all && v.maybe_empty {
+        // True of every reading, but the readings may all be false reports.
+        Tri::Unknown
+    } else if all {
         Tri::True
     } else if none {
         Tri::False

@@ -223,7 +223,11 @@ impl Pg {
             if let Some(db) = e.as_db_error() {
                 if db.code() == &postgres::error::SqlState::UNIQUE_VIOLATION {
                     // "Key (id)=(acled:AFG1) already exists."
-                    let id = db.detail().and_then(|d| d.split_once(")=(")).and_then(|(_, rest)| rest.rsplit_once(')')).map(|(id, _)| id.to_string());
+                    let id = db
+                        .detail()
+                        .and_then(|d| d.split_once(")=("))
+                        .and_then(|(_, rest)| rest.rsplit_once(')'))
+                        .map(|(id, _)| id.to_string());
                     if let Some(it) = id.as_deref().and_then(|id| new.items.iter().find(|it| it.id == id)) {
                         return Err(StoreError::DuplicateId { id: it.id.clone(), file: it.origin.file.clone(), row: it.origin.row });
                     }
@@ -249,8 +253,9 @@ impl Pg {
     }
 
     pub fn imports(&mut self) -> Result<Vec<ImportRecord>, StoreError> {
-        let rows =
-            self.client.query("SELECT id, file_name, content_hash, dataset, row_count, items_added, imported_at FROM imports ORDER BY id", &[])?;
+        let rows = self
+            .client
+            .query("SELECT id, file_name, content_hash, dataset, row_count, items_added, imported_at FROM imports ORDER BY id", &[])?;
         Ok(rows.iter().map(import_from).collect())
     }
 

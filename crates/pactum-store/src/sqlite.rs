@@ -214,8 +214,9 @@ impl Sqlite {
     }
 
     pub fn imports(&mut self) -> Result<Vec<ImportRecord>, StoreError> {
-        let mut stmt =
-            self.conn.prepare("SELECT id, file_name, content_hash, dataset, row_count, items_added, imported_at FROM imports ORDER BY id")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, file_name, content_hash, dataset, row_count, items_added, imported_at FROM imports ORDER BY id")?;
         let v = stmt.query_map([], import_from)?.collect::<Result<Vec<_>, _>>()?;
         Ok(v)
     }

@@ -49,8 +49,22 @@ fn item(id: &str, date: &str, kind: &str, q: Option<f64>, source_date: &str) -> 
     }
 }
 
-fn import<'a>(store: &mut Store, name: &'a str, content: &'a [u8], items: &'a [Item], recorded: Recorded) -> Result<ImportOutcome, StoreError> {
-    store.import(&NewImport { file_name: name, content, dataset: "pactum", rows: items.len() as u64, items, recorded, imported_at: "2026-11-24T12:00:00Z" })
+fn import<'a>(
+    store: &mut Store,
+    name: &'a str,
+    content: &'a [u8],
+    items: &'a [Item],
+    recorded: Recorded,
+) -> Result<ImportOutcome, StoreError> {
+    store.import(&NewImport {
+        file_name: name,
+        content,
+        dataset: "pactum",
+        rows: items.len() as u64,
+        items,
+        recorded,
+        imported_at: "2026-11-24T12:00:00Z",
+    })
 }
 
 fn day(s: &str) -> Date {
@@ -109,7 +123,10 @@ fn an_existing_id_rejects_the_whole_import() {
         assert_eq!(s.imports().expect("imports").len(), 1, "{url}: the rejected import is not logged");
         // A duplicate inside one file is refused too.
         let third = vec![item("c", "2020-03-02", "attack", None, "2020-03-02"), item("c", "2020-03-03", "attack", None, "2020-03-03")];
-        assert!(matches!(import(&mut s, "three.csv", b"three", &third, Recorded::On(day("2026-11-24"))), Err(StoreError::DuplicateId { .. })));
+        assert!(matches!(
+            import(&mut s, "three.csv", b"three", &third, Recorded::On(day("2026-11-24"))),
+            Err(StoreError::DuplicateId { .. })
+        ));
         assert_eq!(s.item_count().expect("count"), 1);
     }
 }
@@ -208,8 +225,14 @@ fn a_killed_import_leaves_the_store_as_it_was() {
         assert_eq!(s.item_count().expect("count"), 1, "{url}: nothing of the killed import may remain");
         assert_eq!(s.imports().expect("imports").len(), 1, "{url}");
         // And the store still takes imports.
-        import(&mut s, "after.csv", b"after", &[item("after", "2020-03-01", "attack", None, "2020-03-02")], Recorded::On(day("2026-11-24")))
-            .expect("after");
+        import(
+            &mut s,
+            "after.csv",
+            b"after",
+            &[item("after", "2020-03-01", "attack", None, "2020-03-02")],
+            Recorded::On(day("2026-11-24")),
+        )
+        .expect("after");
         assert_eq!(s.item_count().expect("count"), 2);
     }
 }

@@ -84,6 +84,14 @@ pub fn lex(file: FileId, src: &str) -> (Vec<Token>, Vec<Diagnostic>) {
             if is_date_at(b, i) {
                 push(TokenKind::Date, src[i..i + 10].to_string(), i + 10, &mut toks);
                 i += 10;
+            } else if looks_like_date(b, i) {
+                // `2020-3-1`: one malformed date, reported once by the parser.
+                let mut j = i;
+                while j < b.len() && (b[j].is_ascii_digit() || b[j] == b'-') {
+                    j += 1;
+                }
+                push(TokenKind::Date, src[i..j].to_string(), j, &mut toks);
+                i = j;
             } else {
                 let mut j = i;
                 while j < b.len() && (b[j].is_ascii_digit() || b[j] == b'_') {
@@ -206,6 +214,13 @@ pub fn lex(file: FileId, src: &str) -> (Vec<Token>, Vec<Diagnostic>) {
         blank_before: false,
     });
     (toks, diags)
+}
+
+/// Four digits and a dash followed by a digit: meant as a date, whatever its shape.
+fn looks_like_date(b: &[u8], i: usize) -> bool {
+    (0..4).all(|k| b.get(i + k).is_some_and(u8::is_ascii_digit))
+        && b.get(i + 4) == Some(&b'-')
+        && b.get(i + 5).is_some_and(u8::is_ascii_digit)
 }
 
 fn is_date_at(b: &[u8], i: usize) -> bool {

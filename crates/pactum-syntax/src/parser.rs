@@ -185,10 +185,12 @@ impl Parser {
         if t.kind == T::Date {
             self.bump();
             if pactum_base::Date::parse(&t.text).is_none() {
-                self.diags.push(
-                    Diagnostic::error("bad-date", t.span, format!("`{}` is not a calendar date", t.text))
-                        .with_help("check the month (01-12) and the day of the month"),
-                );
+                let help = if t.text.len() == 10 {
+                    "check the month (01-12) and the day of the month"
+                } else {
+                    "write dates as YYYY-MM-DD, with two digits for the month and the day: 2020-03-01"
+                };
+                self.diags.push(Diagnostic::error("bad-date", t.span, format!("`{}` is not a calendar date", t.text)).with_help(help));
             }
             Ok(Lit { value: t.text, span: t.span })
         } else {
@@ -369,10 +371,10 @@ impl Parser {
                 self.expect_kw("signatory")?;
                 Role::NotSignatory
             }
-            "witness" => Role::Witness,
-            "guarantor" => Role::Guarantor,
-            "mediator" => Role::Mediator,
-            "third" => {
+            "witness" if t.kind == T::Ident => Role::Witness,
+            "guarantor" if t.kind == T::Ident => Role::Guarantor,
+            "mediator" if t.kind == T::Ident => Role::Mediator,
+            "third" if t.kind == T::Ident => {
                 self.bump();
                 self.expect_kw("party")?;
                 Role::ThirdParty
