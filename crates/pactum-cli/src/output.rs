@@ -126,6 +126,15 @@ pub fn explain_text(case: &Case, as_of: Date, s: &Status, history: &[TimelineEnt
             .collect();
         let _ = writeln!(o, "  obligor: {}", names.join(", "));
     }
+    if !s.beneficiaries.is_empty() {
+        let _ = writeln!(o, "  owed to: {}", s.beneficiaries.join(", "));
+    }
+    if let Some(t) = &s.text {
+        let _ = writeln!(o, "  text: \"{t}\"");
+    }
+    for src in &s.sources {
+        let _ = writeln!(o, "  source: {src}");
+    }
     let _ = writeln!(o, "\n  state on {as_of}: {} since {}", painted_state(s.state, out, 0), s.since);
     let _ = writeln!(o, "  why: {}", s.reason);
     if let Some(d) = s.due {

@@ -47,6 +47,13 @@ pub struct Status {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cites: Option<String>,
     pub obligors: Vec<String>,
+    pub beneficiaries: Vec<String>,
+    /// The provision's words, quoted from the agreement, when the case gives them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Where the provision's wording comes from, when the case says.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
     pub state: State,
     pub since: Date,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -132,6 +139,9 @@ pub fn report(case: &Case, plan: &Plan, ev: &Prepared, out: Outcome) -> Report {
                 title: prov.title.clone(),
                 cites: prov.cites.clone(),
                 obligors: prov.obligors.iter().map(|o| case.parties[*o].id.clone()).collect(),
+                beneficiaries: prov.beneficiaries.iter().map(|o| case.parties[*o].id.clone()).collect(),
+                text: prov.text.clone(),
+                sources: prov.sources.clone(),
                 state,
                 since,
                 due,
