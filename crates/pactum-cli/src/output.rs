@@ -39,12 +39,12 @@ fn painted_state(s: State, out: &Out, w: usize) -> String {
 
 pub fn status_table(case: &Case, r: &Report, out: &Out) -> String {
     let mut o = String::new();
-    for (ai, a) in case.agreements.iter().enumerate() {
+    for a in &case.agreements {
         let rows: Vec<&Status> = r.provisions.iter().filter(|s| s.agreement == a.id).collect();
         if rows.is_empty() {
             continue;
         }
-        if ai > 0 {
+        if !o.is_empty() {
             o.push('\n');
         }
         let signed = match (a.signed, &a.place) {

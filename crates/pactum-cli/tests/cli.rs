@@ -61,7 +61,7 @@ fn json_output_is_versioned_and_complete() {
     assert_eq!(v["version"], 1);
     assert_eq!(v["as_of"], "2020-09-30");
     let provs = v["provisions"].as_array().expect("provisions");
-    assert_eq!(provs.len(), 25);
+    assert_eq!(provs.len(), 27);
     let c = provs.iter().find(|p| p["key"] == "doha_2020.part_one_c").expect("part_one_c");
     assert_eq!(c["state"], "met_late");
     assert_eq!(c["since"], "2020-09-10");
@@ -100,7 +100,7 @@ fn check_reports_every_error_with_file_line_column_and_exits_1() {
 #[test]
 fn a_bad_evidence_row_rejects_the_file_and_names_row_and_field() {
     let dir = temp_dir("evidence");
-    for f in ["agreement.pactum", "joint-declaration.pactum", "decree.pactum", "positions.pactum"] {
+    for f in ["agreement.pactum", "joint-declaration.pactum", "decree.pactum", "positions.pactum", "riv.pactum"] {
         std::fs::copy(root().join("examples/doha-2020").join(f), dir.join(f)).expect("copy");
     }
     let mut csv = std::fs::read_to_string(root().join("examples/doha-2020/evidence.csv")).expect("evidence");

@@ -94,12 +94,14 @@ pub struct Outcome {
     pub notes: Vec<Option<String>>,
 }
 
-/// The first day worth evaluating: the earliest signing (nothing is in force before it; the
-/// evidence from before still counts), or the first evidence when nothing is signed.
-pub fn start_date(case: &Case, ev: &Prepared, as_of: Date) -> Date {
+/// The first day worth evaluating: the earliest signing or date an agreement names (nothing is
+/// decided before it; earlier evidence still counts), or the first evidence when there is none.
+pub fn start_date(case: &Case, plan: &Plan, ev: &Prepared, as_of: Date) -> Date {
     let signed = case.agreements.iter().filter_map(|a| a.signed).min();
+    let named = plan.earliest_date();
     let first_item = ev.active.first().map(|a| a.date);
-    signed.or(first_item).unwrap_or(as_of).min(as_of)
+    let from_text = [signed, named].into_iter().flatten().min();
+    from_text.or(first_item).unwrap_or(as_of).min(as_of)
 }
 
 /// Evaluates one day for every provision in order. Returns whether anything changed.
@@ -121,7 +123,7 @@ fn step_day<E: Evidence>(ctx: &Ctx<E>, hist: &mut [Hist], d: Date, timeline: &mu
 fn run_sparse(case: &Case, plan: &Plan, ev: &Prepared, as_of: Date) -> Outcome {
     let idx = Indexed::new(case, plan, ev);
     let ctx = Ctx { case, plan, ev: &idx };
-    let start = start_date(case, ev, as_of);
+    let start = start_date(case, plan, ev, as_of);
     let n = case.provisions.len();
     let mut hist = vec![Hist::new(start); n];
     let mut timeline = Vec::new();

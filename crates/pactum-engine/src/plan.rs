@@ -94,6 +94,47 @@ impl Plan {
     }
 }
 
+impl Plan {
+    /// The earliest date written in the agreements (deadlines, periods, windows, triggers).
+    pub fn earliest_date(&self) -> Option<Date> {
+        fn walk(t: &Time, out: &mut Option<Date>) {
+            match t {
+                Time::Date(d) => *out = Some(out.map_or(*d, |o| o.min(*d))),
+                Time::Offset(_, _, b) => walk(b, out),
+                _ => {}
+            }
+        }
+        let mut out = None;
+        for m in &self.measures {
+            if let Some((a, b)) = &m.window {
+                walk(a, &mut out);
+                walk(b, &mut out);
+            }
+        }
+        for p in &self.provisions {
+            if let Some(t) = &p.trigger {
+                walk(t, &mut out);
+            }
+            match &p.duty {
+                Some(Duty::Achieve { deadline: Some(t), .. }) | Some(Duty::Perform { deadline: Some(t), .. }) => walk(t, &mut out),
+                Some(Duty::Forbid { from, until, .. }) | Some(Duty::Maintain { from, until, .. }) => {
+                    walk(from, &mut out);
+                    if let Some(u) = until {
+                        walk(u, &mut out);
+                    }
+                }
+                Some(Duty::Reduce { during, against, .. }) => {
+                    for t in [&during.0, &during.1, &against.0, &against.1] {
+                        walk(t, &mut out);
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
 struct Builder {
     series: Vec<SeriesDef>,
 }

@@ -112,7 +112,7 @@ impl Evidence for Scan<'_> {
 fn run_daily(case: &Case, plan: &Plan, ev: &Prepared, as_of: Date) -> Outcome {
     let scan = Scan { case, plan, ev };
     let ctx = Ctx { case, plan, ev: &scan };
-    let start = start_date(case, ev, as_of);
+    let start = start_date(case, plan, ev, as_of);
     let mut hist = vec![Hist::new(start); case.provisions.len()];
     let mut timeline = Vec::new();
     let mut d = start;

@@ -430,8 +430,18 @@ impl<E: Evidence> Ctx<'_, E> {
                 }
                 let vd = self.ev.value(*series, Some(a), b);
                 let vb = self.ev.value(*series, Some(c), e);
-                let nd = a.days_until(b) as f64 + 1.0;
-                let nb = c.days_until(e) as f64 + 1.0;
+                // A count or sum becomes a rate per day; a level (`latest`, `min`, `max`) is
+                // already one, such as incidents a day.
+                let level = !matches!(self.plan.series[*series].agg, pactum_syntax::ast::Agg::Count | pactum_syntax::ast::Agg::Sum);
+                if level && (vd.empty || vb.empty) {
+                    say!("no reading in {}", if vb.empty { format!("the baseline window {c} to {e}") } else { format!("the window {a} to {b}") });
+                    return State::Pending;
+                }
+                if !level && vd.hi == 0.0 && vb.hi == 0.0 {
+                    say!("no events recorded from {c} to {e} nor from {a} to {b}: nothing to measure yet");
+                    return State::Pending;
+                }
+                let (nd, nb) = if level { (1.0, 1.0) } else { (a.days_until(b) as f64 + 1.0, c.days_until(e) as f64 + 1.0) };
                 let (dlo, dhi) = (vd.lo / nd, vd.hi / nd);
                 let (blo, bhi) = (vb.lo / nb, vb.hi / nb);
                 let need = percent / 100.0;
