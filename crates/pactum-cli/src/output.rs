@@ -165,6 +165,14 @@ pub fn explain_text(case: &Case, as_of: Date, s: &Status, history: &[TimelineEnt
             let _ = writeln!(o, "      at {} row {}", e.file, e.row);
         }
     }
+    if !s.by_place.is_empty() {
+        let _ = writeln!(o, "\n  by place (per day, the measured week against the baseline):");
+        let w = s.by_place.iter().map(|p| p.place.chars().count()).max().unwrap_or(5);
+        for p in &s.by_place {
+            let change = if p.against > 0.0 { format!("{:+.0}%", (p.during / p.against - 1.0) * 100.0) } else { "new".into() };
+            let _ = writeln!(o, "    {}  {:>6.2} against {:>6.2}  {change}", pad(&p.place, w), p.during, p.against);
+        }
+    }
     if !s.caveats.is_empty() {
         let _ = writeln!(o, "\n  caveats:");
         for c in &s.caveats {

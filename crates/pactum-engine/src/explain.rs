@@ -38,6 +38,16 @@ pub struct Cited {
     pub row: u64,
 }
 
+/// One place's rate in the two windows of a `reduce` duty.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct PlaceRate {
+    pub place: String,
+    /// Per day in the window the duty measures.
+    pub during: f64,
+    /// Per day in the baseline window.
+    pub against: f64,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Status {
     pub key: String,
@@ -63,6 +73,9 @@ pub struct Status {
     pub reason: String,
     pub rules: Vec<String>,
     pub evidence: Vec<Cited>,
+    /// For reductions counted from events: the rate in each place, busiest baseline first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub by_place: Vec<PlaceRate>,
     pub caveats: Vec<String>,
     pub location: String,
 }
@@ -131,6 +144,10 @@ pub fn report(case: &Case, plan: &Plan, ev: &Prepared, out: Outcome) -> Report {
                 Some(duty) => detail(&ctx, &idx, duty, ctx.start(p, d, &hist), d, &hist, &mut caveats),
                 None => (None, vec![]),
             };
+            let by_place = match &pp.duty {
+                Some(Duty::Reduce { series, during, against, .. }) => places(&ctx, ev, *series, during, against, d, &hist),
+                _ => vec![],
+            };
             let evidence = cite(case, ev, items, &mut caveats);
             Status {
                 key: prov.key.clone(),
@@ -149,6 +166,7 @@ pub fn report(case: &Case, plan: &Plan, ev: &Prepared, out: Outcome) -> Report {
                 reason,
                 rules: prov.rules.clone(),
                 evidence,
+                by_place,
                 caveats,
                 location: prov.location.clone(),
             }
@@ -232,6 +250,53 @@ fn detail(
             (None, items)
         }
     }
+}
+
+/// Rates per place for a reduction counted from events (for levels there is nothing to split).
+fn places(
+    ctx: &Ctx<Indexed>,
+    ev: &Prepared,
+    series: usize,
+    during: &(crate::plan::Time, crate::plan::Time),
+    against: &(crate::plan::Time, crate::plan::Time),
+    d: Date,
+    hist: &[Hist],
+) -> Vec<PlaceRate> {
+    use pactum_syntax::ast::Agg;
+    let agg = ctx.plan.series[series].agg;
+    if !matches!(agg, Agg::Count | Agg::Sum) {
+        return vec![];
+    }
+    let window = |w: &(crate::plan::Time, crate::plan::Time)| Some((ctx.time(&w.0, d, hist)?, ctx.time(&w.1, d, hist)?));
+    let (Some((a, b)), Some((c, e))) = (window(during), window(against)) else { return vec![] };
+    if d < b {
+        return vec![];
+    }
+    let mut rates: std::collections::BTreeMap<String, (f64, f64)> = Default::default();
+    let days = |from: Date, to: Date| from.days_until(to) as f64 + 1.0;
+    for (slot, (from, to)) in [(0, (a, b)), (1, (c, e))] {
+        for i in ctx.ev.cite(series, Some(from), to) {
+            let it = &ev.active[i];
+            let amount = match (agg, it.quantity) {
+                (_, _) if it.contested() => 0.0,
+                (Agg::Count, None) => 1.0,
+                (_, Some(q)) => q.low,
+                (_, None) => 0.0,
+            };
+            let place = it.place.clone().unwrap_or_else(|| "(no place given)".into());
+            let entry = rates.entry(place).or_insert((0.0, 0.0));
+            if slot == 0 {
+                entry.0 += amount;
+            } else {
+                entry.1 += amount;
+            }
+        }
+    }
+    let (nd, nb) = (days(a, b), days(c, e));
+    let mut out: Vec<PlaceRate> =
+        rates.into_iter().map(|(place, (during, against))| PlaceRate { place, during: during / nd, against: against / nb }).collect();
+    out.sort_by(|x, y| y.against.total_cmp(&x.against).then(x.place.cmp(&y.place)));
+    out
 }
 
 fn cite(case: &Case, ev: &Prepared, mut items: Vec<usize>, caveats: &mut Vec<String>) -> Vec<Cited> {

@@ -24,7 +24,7 @@ use serde::Serialize;
 use series::{Evidence, Indexed};
 use std::collections::BTreeSet;
 
-pub use explain::{Cited, Progress, Report, Status, TimelineEntry};
+pub use explain::{Cited, PlaceRate, Progress, Report, Status, TimelineEntry};
 /// Re-exported for callers that name the timeline entry type.
 pub mod explain_types {
     pub use crate::explain::TimelineEntry;

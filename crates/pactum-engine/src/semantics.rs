@@ -434,7 +434,10 @@ impl<E: Evidence> Ctx<'_, E> {
                 // already one, such as incidents a day.
                 let level = !matches!(self.plan.series[*series].agg, pactum_syntax::ast::Agg::Count | pactum_syntax::ast::Agg::Sum);
                 if level && (vd.empty || vb.empty) {
-                    say!("no reading in {}", if vb.empty { format!("the baseline window {c} to {e}") } else { format!("the window {a} to {b}") });
+                    say!(
+                        "no reading in {}",
+                        if vb.empty { format!("the baseline window {c} to {e}") } else { format!("the window {a} to {b}") }
+                    );
                     return State::Pending;
                 }
                 if !level && vd.hi == 0.0 && vb.hi == 0.0 {
