@@ -643,13 +643,17 @@ impl<'a> Resolver<'a> {
             ast::Duty::Reduce { measure, percent, during, against } => {
                 let m = self.measure(measure)?;
                 let kind = &self.case.kinds[self.case.measures[m].kind];
-                let is_rate = matches!(self.case.measures[m].agg, ast::Agg::Latest | ast::Agg::Min | ast::Agg::Max) && kind.shape == ast::KindShape::Level;
+                let is_rate = matches!(self.case.measures[m].agg, ast::Agg::Latest | ast::Agg::Min | ast::Agg::Max)
+                    && kind.shape == ast::KindShape::Level;
                 if !matches!(self.case.measures[m].agg, ast::Agg::Count | ast::Agg::Sum) && !is_rate {
                     self.diags.push(
                         Diagnostic::error(
                             "reduce-needs-count",
                             measure.span,
-                            format!("`reduce` needs a `count` or `sum` measure, or a level such as incidents a day, and `{}` is neither", measure.name),
+                            format!(
+                                "`reduce` needs a `count` or `sum` measure, or a level such as incidents a day, and `{}` is neither",
+                                measure.name
+                            ),
                         )
                         .with_help("a reduction compares how many things happen per day in two windows"),
                     );
