@@ -116,8 +116,20 @@ enum Command {
     },
     /// Add evidence files to a store: each file in one transaction, whole or not at all.
     Import {
-        /// Evidence files: pactum CSV or JSON Lines (see docs/evidence-format.md).
+        /// Evidence files: pactum CSV or JSON Lines (docs/evidence-format.md), or a dataset's
+        /// export (docs/importers.md).
         files: Vec<PathBuf>,
+        /// What the files are: `pactum` (the default), `acled`, `ucdp`, `gdelt`, or
+        /// `acled-deletions` (ACLED's list of deleted events, imported as retractions).
+        #[arg(long, default_value = "pactum", value_name = "DATASET")]
+        dataset: String,
+        /// How a dataset's rows become evidence (required for acled, ucdp and gdelt).
+        #[arg(long, value_name = "FILE")]
+        mapping: Option<PathBuf>,
+        /// Import the good rows of a dataset file and list the bad ones, instead of rejecting
+        /// the whole file.
+        #[arg(long)]
+        keep_going: bool,
         /// The store (`sqlite:PATH`, created if missing, or `postgres://...`).
         #[arg(long, env = "PACTUM_STORE", default_value = "sqlite:pactum.db", value_name = "URL")]
         store: String,
@@ -181,6 +193,11 @@ impl Out {
             s.to_string()
         }
     }
+    /// Whether stderr is a terminal that can show a progress bar.
+    fn ecolor_capable(&self) -> bool {
+        std::io::stderr().is_terminal()
+    }
+
     fn epaint(&self, code: &str, s: &str) -> String {
         if self.ecolor {
             format!("\x1b[{code}m{s}\x1b[0m")
@@ -316,7 +333,11 @@ fn run(cmd: Command, out: &Out) -> Result<u8, Fatal> {
             Ok(0)
         }
         Command::Fmt { paths, check, stdout } => fmt(paths, check, stdout, out),
-        Command::Import { files, store, recorded_on } => import(&files, &store, &recorded_on, out),
+        Command::Import { files, store, recorded_on, dataset, mapping, keep_going } => import(
+            &files,
+            &ImportArgs { store: &store, recorded_on: &recorded_on, dataset: &dataset, mapping: mapping.as_deref(), keep_going },
+            out,
+        ),
         Command::Imports { store, format } => {
             let url = StoreUrl::parse(&store).map_err(|e| Fatal(e.to_string()))?;
             let mut s = Store::open(&url).map_err(|e| Fatal(e.to_string()))?;
@@ -337,24 +358,68 @@ fn now_utc() -> String {
     format!("{day}T{:02}:{:02}:{:02}Z", rem / 3600, rem / 60 % 60, rem % 60)
 }
 
-fn import(files: &[PathBuf], store: &str, recorded_on: &str, out: &Out) -> Result<u8, Fatal> {
+struct ImportArgs<'a> {
+    store: &'a str,
+    recorded_on: &'a str,
+    dataset: &'a str,
+    mapping: Option<&'a std::path::Path>,
+    keep_going: bool,
+}
+
+/// What one file turned into, before it goes to the store.
+struct Read {
+    items: Vec<pactum_evidence::Item>,
+    rows: u64,
+    summary: String,
+}
+
+fn import(files: &[PathBuf], a: &ImportArgs, out: &Out) -> Result<u8, Fatal> {
     if files.is_empty() {
         return Err(Fatal("name the evidence files to import".into()));
     }
-    let recorded = match recorded_on {
+    let recorded = match a.recorded_on {
         "today" => Recorded::On(today()),
         "source" => Recorded::AtSourceDate,
         d => Recorded::On(parse_date(d, "--recorded-on")?),
     };
-    let url = StoreUrl::parse(store).map_err(|e| Fatal(e.to_string()))?;
+    let dataset = match a.dataset {
+        "pactum" | "acled-deletions" => None,
+        other => Some(
+            other
+                .parse::<pactum_import::Dataset>()
+                .map_err(|e| Fatal(format!("{e}; --dataset takes pactum, acled, ucdp, gdelt or acled-deletions")))?,
+        ),
+    };
+    let mapping = match (dataset, a.mapping) {
+        (Some(d), None) => {
+            return Err(Fatal(format!(
+                "importing {d} needs a mapping file: --mapping FILE (the Doha case has examples/doha-2020/mappings/{}.toml)",
+                d.name()
+            )))
+        }
+        (Some(d), Some(path)) => {
+            let text = std::fs::read_to_string(path).map_err(|e| Fatal(format!("cannot read `{}`: {e}", path.display())))?;
+            match pactum_import::Mapping::from_toml(&path.display().to_string(), &text) {
+                Ok(m) if m.dataset() == d => Some(m),
+                Ok(m) => return Err(Fatal(format!("`{}` is a mapping for {}, not {d}", path.display(), m.dataset()))),
+                Err(errs) => {
+                    for e in &errs {
+                        eprintln!("{} {e}\n", out.epaint("1;31", "error[mapping]:"));
+                    }
+                    return Ok(1);
+                }
+            }
+        }
+        (None, _) => None,
+    };
+    let url = StoreUrl::parse(a.store).map_err(|e| Fatal(e.to_string()))?;
     let mut s = Store::open(&url).map_err(|e| Fatal(e.to_string()))?;
     let mut code = 0;
     for f in files {
         let bytes = std::fs::read(f).map_err(|e| Fatal(format!("cannot read `{}`: {e}", f.display())))?;
         let name = f.display().to_string();
-        let text = String::from_utf8_lossy(&bytes);
-        let items = match pactum_evidence::read_file(&name, &text) {
-            Ok(items) => items,
+        let read = match read_for_import(&name, &bytes, a, dataset, mapping.as_ref(), &mut s, out) {
+            Ok(r) => r,
             Err(errs) => {
                 for e in &errs {
                     eprintln!("{} {e}\n", out.epaint("1;31", "error[evidence]:"));
@@ -367,15 +432,21 @@ fn import(files: &[PathBuf], store: &str, recorded_on: &str, out: &Out) -> Resul
         let new = NewImport {
             file_name: &name,
             content: &bytes,
-            dataset: "pactum",
-            rows: items.len() as u64,
-            items: &items,
+            dataset: a.dataset,
+            rows: read.rows,
+            items: &read.items,
             recorded,
             imported_at: &now_utc(),
         };
         match s.import(&new) {
             Ok(ImportOutcome::Added(r)) => {
-                println!("{name}: added {} item(s) to {url} (import {}, sha256 {})", r.items_added, r.id, &r.content_hash[..12])
+                println!(
+                    "{name}: added {} item(s) to {url} (import {}, sha256 {}){}",
+                    r.items_added,
+                    r.id,
+                    &r.content_hash[..12],
+                    read.summary
+                )
             }
             Ok(ImportOutcome::AlreadyImported(r)) => {
                 println!("{name}: already imported on {} as `{}` (import {}); nothing added", r.imported_at, r.file_name, r.id)
@@ -388,6 +459,71 @@ fn import(files: &[PathBuf], store: &str, recorded_on: &str, out: &Out) -> Resul
         }
     }
     Ok(code)
+}
+
+fn read_for_import(
+    name: &str,
+    bytes: &[u8],
+    a: &ImportArgs,
+    dataset: Option<pactum_import::Dataset>,
+    mapping: Option<&pactum_import::Mapping>,
+    store: &mut Store,
+    out: &Out,
+) -> Result<Read, Vec<pactum_evidence::EvidenceError>> {
+    let fatal = |e: String| vec![pactum_evidence::EvidenceError { file: name.into(), row: 0, field: None, message: e, help: None }];
+    // A bar only for files big enough to take a moment, and only on a terminal.
+    let bar = (out.ecolor_capable() && bytes.len() > 4 << 20).then(|| {
+        let b = indicatif::ProgressBar::new(bytes.len() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} ({eta})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        b.set_message(name.to_string());
+        b
+    });
+    let progress = |done: u64, _total: u64| {
+        if let Some(b) = &bar {
+            b.set_position(done);
+        }
+    };
+    let opts = pactum_import::Options { keep_going: a.keep_going, progress: Some(&progress) };
+    let result = match (dataset, mapping, a.dataset) {
+        (Some(d), Some(m), _) => pactum_import::import(d, name, bytes, m, &opts).map(|imp| {
+            let mut summary = format!("; {} row(s) read", imp.rows);
+            if imp.unmatched > 0 {
+                let by: Vec<String> = imp.unmatched_by.iter().take(5).map(|(k, n)| format!("{k}: {n}")).collect();
+                summary.push_str(&format!(", {} matched no rule ({})", imp.unmatched, by.join(", ")));
+            }
+            if !imp.flagged.is_empty() {
+                summary.push_str(&format!(", {} flagged (see the items' notes)", imp.flagged.len()));
+            }
+            if imp.bad_rows > 0 {
+                summary.push_str(&format!(", {} bad row(s) left out", imp.bad_rows));
+                for e in &imp.errors {
+                    eprintln!("{} {e}\n", out.epaint("1;33", "warning[evidence]:"));
+                }
+            }
+            Read { rows: imp.rows as u64, items: imp.items, summary }
+        }),
+        (_, _, "acled-deletions") => pactum_import::import_acled_deletions(name, bytes, &opts).and_then(|imp| {
+            // Deleted events never imported here have nothing to retract.
+            let refs: Vec<String> = imp.items.iter().filter_map(|i| i.reference.clone()).collect();
+            let known = store.existing_ids(&refs).map_err(|e| fatal(e.to_string()))?;
+            let total = imp.items.len();
+            let items: Vec<_> = imp.items.into_iter().filter(|i| i.reference.as_ref().is_some_and(|r| known.contains(r))).collect();
+            let summary = format!("; {total} deletion(s) listed, {} of events in this store", items.len());
+            Ok(Read { rows: imp.rows as u64, items, summary })
+        }),
+        _ => {
+            let text = String::from_utf8_lossy(bytes);
+            pactum_evidence::read_file(name, &text).map(|items| Read { rows: items.len() as u64, items, summary: String::new() })
+        }
+    };
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    result
 }
 
 fn fmt(paths: Vec<PathBuf>, check: bool, to_stdout: bool, out: &Out) -> Result<u8, Fatal> {

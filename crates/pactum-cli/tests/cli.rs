@@ -162,3 +162,40 @@ fn fmt_check_finds_unformatted_files_and_fmt_fixes_them() {
     assert_eq!(pactum(&["fmt", "--check", path]).status.code(), Some(0));
     assert_eq!(pactum(&["fmt", "--check", "examples/doha-2020"]).status.code(), Some(0), "the shipped example is formatted");
 }
+
+#[test]
+fn acled_rows_through_a_store_measure_the_reduction_in_violence() {
+    let dir = temp_dir("acled");
+    let store = format!("sqlite:{}", dir.join("s.db").display());
+    let fixture = "crates/pactum-import/tests/data/acled-afghanistan-fixture.csv";
+    let mapping = "examples/doha-2020/mappings/acled.toml";
+    let out = pactum(&["import", fixture, "--dataset", "acled", "--mapping", mapping, "--store", &store]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(said.contains("190 row(s) read") && said.contains("matched no rule"), "{said}");
+    // The same file again adds nothing, and says so.
+    let again = pactum(&["import", fixture, "--dataset", "acled", "--mapping", mapping, "--store", &store]);
+    assert!(text(&again.stdout).contains("already imported"), "{}", text(&again.stdout));
+    // A mapping for another dataset is refused before anything is read.
+    let wrong = pactum(&["import", fixture, "--dataset", "ucdp", "--mapping", mapping, "--store", &store]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(text(&wrong.stderr).contains("is a mapping for ACLED, not UCDP"), "{}", text(&wrong.stderr));
+
+    let out = pactum(&["status", "examples/doha-2020", "--store", &store, "--as-of", "2020-03-10", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let riv = v["provisions"].as_array().expect("provisions").iter().find(|p| p["key"] == "riv_2020.riv_attacks").expect("riv").clone();
+    assert_eq!(riv["state"], "met", "{riv}");
+    let places: Vec<&str> = riv["by_place"].as_array().expect("by place").iter().map(|p| p["place"].as_str().unwrap_or("")).collect();
+    assert_eq!(places.first(), Some(&"Helmand"), "busiest baseline first: {places:?}");
+    // Without the store, the same provision has nothing to measure.
+    let out = pactum(&["status", "examples/doha-2020", "--as-of", "2020-03-10", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let riv = v["provisions"].as_array().expect("provisions").iter().find(|p| p["key"] == "riv_2020.riv_attacks").expect("riv").clone();
+    assert_eq!(riv["state"], "pending");
+
+    let out = pactum(&["imports", "--store", &store, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["imports"][0]["rows"], 190);
+    assert_eq!(v["imports"][0]["dataset"], "acled");
+}

@@ -273,12 +273,23 @@ pub fn read_csv(file: &str, text: &str) -> Result<Vec<Item>, Vec<EvidenceError>>
     if !errors.is_empty() {
         return Err(errors);
     }
+    // Row numbers come from byte offsets: the csv crate's own line count drifts on `\r\n` files.
+    let line_starts: Vec<u64> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i as u64 + 1)).collect();
+    let bytes = text.as_bytes();
+    let line_of = |byte: u64| {
+        // A record's position can point at the end of the line before it.
+        let mut b = byte as usize;
+        while b < bytes.len() && (bytes[b] == b'\r' || bytes[b] == b'\n') {
+            b += 1;
+        }
+        line_starts.partition_point(|s| *s <= b as u64) as u64
+    };
     let mut items = Vec::new();
     for rec in rdr.records() {
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                let row = e.position().map_or(0, |p| p.line());
+                let row = e.position().map_or(0, |p| line_of(p.byte()));
                 let msg = match e.kind() {
                     csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!("has {len} fields, the header has {expected_len}"),
                     _ => e.to_string(),
@@ -287,7 +298,7 @@ pub fn read_csv(file: &str, text: &str) -> Result<Vec<Item>, Vec<EvidenceError>>
                 continue;
             }
         };
-        let row = rec.position().map_or(0, |p| p.line());
+        let row = rec.position().map_or(0, |p| line_of(p.byte()));
         let raw = Raw { get: Box::new(|name: &str| headers.iter().position(|h| h == name).and_then(|i| rec.get(i)).map(str::to_string)) };
         if let Some(item) = validate(&raw, file, row, &mut errors) {
             items.push(item);
@@ -475,6 +486,16 @@ mod tests {
         let errs = read_csv("e.csv", &text).unwrap_err();
         let fields: Vec<_> = errs.iter().map(|e| (e.row, e.field.clone().unwrap_or_default())).collect();
         assert_eq!(fields, vec![(3, "date".into()), (3, "quantity".into()), (3, "source_title".into())]);
+    }
+
+    #[test]
+    fn row_numbers_hold_with_windows_line_endings_and_multiline_fields() {
+        let text = format!(
+            "{}t1,2020-06-18,troop_level,us,,8600,,,,Xinhua,2020-06-19,title,,\"two\r\nlines\"\r\nt2,2020-06-31,troop_level,us,,8600,,,,AP,2020-06-01,t,,\r\n",
+            HEADER.replace('\n', "\r\n")
+        );
+        let errs = read_csv("e.csv", &text).unwrap_err();
+        assert_eq!((errs[0].row, errs[0].field.as_deref()), (4, Some("date")), "{errs:?}");
     }
 
     #[test]

@@ -277,6 +277,19 @@ impl Store {
         }
     }
 
+    /// Which of these ids the store holds.
+    pub fn existing_ids(&mut self, ids: &[String]) -> Result<std::collections::HashSet<String>, StoreError> {
+        let mut out = std::collections::HashSet::new();
+        for chunk in ids.chunks(500) {
+            let found = match &mut self.backend {
+                Backend::Sqlite(s) => s.existing(chunk)?,
+                Backend::Postgres(p) => p.existing(chunk)?,
+            };
+            out.extend(found);
+        }
+        Ok(out)
+    }
+
     /// Items added after the item with sequence number `after_seq`, with the newest sequence
     /// number: lets a reader pick up what is new without re-reading the rest.
     pub fn items_since(&mut self, after_seq: i64) -> Result<(Vec<Item>, i64), StoreError> {

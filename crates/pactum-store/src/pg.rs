@@ -259,6 +259,11 @@ impl Pg {
         Ok(rows.iter().map(import_from).collect())
     }
 
+    pub fn existing(&mut self, ids: &[String]) -> Result<Vec<String>, StoreError> {
+        let rows = self.client.query("SELECT id FROM items WHERE id = ANY($1)", &[&ids])?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
     pub fn count(&mut self) -> Result<u64, StoreError> {
         Ok(self.client.query_one("SELECT count(*) FROM items", &[])?.get::<_, i64>(0) as u64)
     }

@@ -221,6 +221,13 @@ impl Sqlite {
         Ok(v)
     }
 
+    pub fn existing(&mut self, ids: &[String]) -> Result<Vec<String>, StoreError> {
+        let marks = vec!["?"; ids.len()].join(",");
+        let mut stmt = self.conn.prepare(&format!("SELECT id FROM items WHERE id IN ({marks})"))?;
+        let v = stmt.query_map(rusqlite::params_from_iter(ids.iter()), |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+        Ok(v)
+    }
+
     pub fn count(&mut self) -> Result<u64, StoreError> {
         Ok(self.conn.query_row("SELECT count(*) FROM items", [], |r| r.get::<_, i64>(0))? as u64)
     }
