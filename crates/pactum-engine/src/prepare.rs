@@ -119,6 +119,15 @@ pub fn prepare(case: &Case, mut items: Vec<Item>) -> Result<Prepared, Vec<Eviden
 }
 
 impl Prepared {
+    /// Adds new evidence to what is already prepared, in memory: nothing already held is read
+    /// again from its files or its store. On error nothing changes.
+    pub fn extend(&mut self, case: &Case, new: Vec<Item>) -> Result<(), Vec<EvidenceError>> {
+        let mut all = self.items.clone();
+        all.extend(new);
+        *self = prepare(case, all)?;
+        Ok(())
+    }
+
     /// The same evidence with every ranged date taken at its first day instead of its last:
     /// the most favourable reading of when things happened.
     pub fn earliest_reading(&self) -> Prepared {

@@ -36,6 +36,24 @@ proptest! {
     }
 
     #[test]
+    fn adding_evidence_later_gives_the_same_result(seed in any::<u64>(), cut in any::<u64>()) {
+        let Some((case, items, as_of)) = build(seed) else { return Ok(()) };
+        // Keep references inside the first part valid: cut at a point and move every item that
+        // refers to a later one along with it.
+        let at = if items.is_empty() { 0 } else { (cut % (items.len() as u64 + 1)) as usize };
+        let mut first: Vec<_> = items.iter().cloned().enumerate().filter(|(i, _)| *i < at).collect();
+        let ids: std::collections::HashSet<String> = first.iter().map(|(_, it)| it.id.clone()).collect();
+        first.retain(|(_, it)| it.reference.as_ref().is_none_or(|r| ids.contains(r)));
+        let first: Vec<_> = first.into_iter().map(|(_, it)| it).collect();
+        let kept: std::collections::HashSet<String> = first.iter().map(|it| it.id.clone()).collect();
+        let rest: Vec<_> = items.iter().filter(|it| !kept.contains(&it.id)).cloned().collect();
+        let mut ev = pactum_engine::prepare(&case, first).expect("valid");
+        ev.extend(&case, rest).expect("valid");
+        let all = pactum_engine::prepare(&case, items).expect("valid");
+        prop_assert_eq!(pactum_engine::run(&case, &ev, as_of), pactum_engine::run(&case, &all, as_of));
+    }
+
+    #[test]
     fn row_order_does_not_matter(seed in any::<u64>(), shuffle in any::<u64>()) {
         let Some((case, items, as_of)) = build(seed) else { return Ok(()) };
         let mut shuffled = items.clone();
