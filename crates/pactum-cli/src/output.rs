@@ -166,11 +166,19 @@ pub fn explain_text(case: &Case, as_of: Date, s: &Status, history: &[TimelineEnt
         }
     }
     if !s.by_place.is_empty() {
-        let _ = writeln!(o, "\n  by place (per day, the measured week against the baseline):");
-        let w = s.by_place.iter().map(|p| p.place.chars().count()).max().unwrap_or(5);
+        let w = s.by_place.iter().map(|p| p.place.chars().count()).max().unwrap_or(5).max(5);
+        let _ = writeln!(o, "\n  by place, per day:");
+        let _ = writeln!(o, "    {}  {:>8}  {:>8}  {:>7}  {:>8}", pad("PLACE", w), "BEFORE", "DURING", "CHANGE", "AFTER");
         for p in &s.by_place {
-            let change = if p.against > 0.0 { format!("{:+.0}%", (p.during / p.against - 1.0) * 100.0) } else { "new".into() };
-            let _ = writeln!(o, "    {}  {:>6.2} against {:>6.2}  {change}", pad(&p.place, w), p.during, p.against);
+            let change = if p.against > 0.0 {
+                format!("{:+.0}%", (p.during / p.against - 1.0) * 100.0)
+            } else if p.during > 0.0 {
+                "new".into()
+            } else {
+                "-".into()
+            };
+            let after = p.after.map_or("-".to_string(), |a| format!("{a:.2}"));
+            let _ = writeln!(o, "    {}  {:>8.2}  {:>8.2}  {:>7}  {:>8}", pad(&p.place, w), p.against, p.during, change, after);
         }
     }
     if !s.caveats.is_empty() {

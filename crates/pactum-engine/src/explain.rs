@@ -46,6 +46,10 @@ pub struct PlaceRate {
     pub during: f64,
     /// Per day in the baseline window.
     pub against: f64,
+    /// Per day in the window of the same length right after the measured one, once it is over:
+    /// did the fall last?
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -272,9 +276,15 @@ fn places(
     if d < b {
         return vec![];
     }
-    let mut rates: std::collections::BTreeMap<String, (f64, f64)> = Default::default();
+    let mut rates: std::collections::BTreeMap<String, (f64, f64, f64)> = Default::default();
     let days = |from: Date, to: Date| from.days_until(to) as f64 + 1.0;
-    for (slot, (from, to)) in [(0, (a, b)), (1, (c, e))] {
+    let (f0, f1) = (b.add_days(1), b.add_days(1 + a.days_until(b)));
+    let after_known = d >= f1;
+    let mut windows = vec![(0, (a, b)), (1, (c, e))];
+    if after_known {
+        windows.push((2, (f0, f1)));
+    }
+    for (slot, (from, to)) in windows {
         for i in ctx.ev.cite(series, Some(from), to) {
             let it = &ev.active[i];
             let amount = match (agg, it.quantity) {
@@ -284,17 +294,25 @@ fn places(
                 (_, None) => 0.0,
             };
             let place = it.place.clone().unwrap_or_else(|| "(no place given)".into());
-            let entry = rates.entry(place).or_insert((0.0, 0.0));
-            if slot == 0 {
-                entry.0 += amount;
-            } else {
-                entry.1 += amount;
+            let entry = rates.entry(place).or_insert((0.0, 0.0, 0.0));
+            match slot {
+                0 => entry.0 += amount,
+                1 => entry.1 += amount,
+                _ => entry.2 += amount,
             }
         }
     }
     let (nd, nb) = (days(a, b), days(c, e));
-    let mut out: Vec<PlaceRate> =
-        rates.into_iter().map(|(place, (during, against))| PlaceRate { place, during: during / nd, against: against / nb }).collect();
+    let nf = days(f0, f1);
+    let mut out: Vec<PlaceRate> = rates
+        .into_iter()
+        .map(|(place, (during, against, after))| PlaceRate {
+            place,
+            during: during / nd,
+            against: against / nb,
+            after: after_known.then_some(after / nf),
+        })
+        .collect();
     out.sort_by(|x, y| y.against.total_cmp(&x.against).then(x.place.cmp(&y.place)));
     out
 }

@@ -125,13 +125,14 @@ fn a_reduction_counted_from_events_is_split_by_place() {
         rows.push_str(&format!("k{day},2020-03-0{day},attack,taliban,gov,,Kandahar,,,ACLED,2020-03-0{day},t,,\n"));
     }
     rows.push_str("h8,2020-03-10,attack,taliban,gov,,Helmand,,,ACLED,2020-03-10,t,,\n");
-    let (s, since, why) = state_of(&a, &rows, "riv", "2020-03-20");
+    let (s, since, why) = state_of(&a, &rows, "riv", "2020-03-25");
     assert_eq!((s, since), (State::Met, Date::parse("2020-03-14").expect("date")), "{why}");
     assert!(why.contains("a fall of 95%"), "1/7 a day against 3 a day: {why}");
     let case = pactum_check::check_sources(&[("t.pactum".into(), a)]).0;
     let items = pactum_evidence::read_csv("t.csv", &format!("{HEADER}{rows}")).expect("rows");
-    let r = pactum_engine::evaluate(&case, &pactum_engine::prepare(&case, items).expect("ok"), Date::parse("2020-03-20").expect("date"));
+    let r = pactum_engine::evaluate(&case, &pactum_engine::prepare(&case, items).expect("ok"), Date::parse("2020-03-25").expect("date"));
     let riv = r.provisions.iter().find(|s| s.id == "riv").expect("riv");
-    let places: Vec<(&str, f64, f64)> = riv.by_place.iter().map(|p| (p.place.as_str(), p.during, p.against)).collect();
-    assert_eq!(places, [("Helmand", 1.0 / 7.0, 2.0), ("Kandahar", 0.0, 1.0)]);
+    let places: Vec<(&str, f64, f64, Option<f64>)> =
+        riv.by_place.iter().map(|p| (p.place.as_str(), p.during, p.against, p.after)).collect();
+    assert_eq!(places, [("Helmand", 1.0 / 7.0, 2.0, Some(0.0)), ("Kandahar", 0.0, 1.0, Some(0.0))]);
 }
