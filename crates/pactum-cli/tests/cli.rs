@@ -61,7 +61,7 @@ fn json_output_is_versioned_and_complete() {
     assert_eq!(v["version"], 1);
     assert_eq!(v["as_of"], "2020-09-30");
     let provs = v["provisions"].as_array().expect("provisions");
-    assert_eq!(provs.len(), 27);
+    assert_eq!(provs.len(), 28);
     let c = provs.iter().find(|p| p["key"] == "doha_2020.part_one_c").expect("part_one_c");
     assert_eq!(c["state"], "met_late");
     assert_eq!(c["since"], "2020-09-10");

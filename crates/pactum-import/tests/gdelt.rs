@@ -121,7 +121,7 @@ fn the_doha_mapping_takes_taliban_assaults_and_fights_on_the_government() {
         ]
     );
     let it = &r.items[0];
-    assert_eq!((it.actor.as_deref(), it.target.as_deref(), it.kind.as_str()), (Some("taliban"), Some("gov"), "attack"));
+    assert_eq!((it.actor.as_deref(), it.target.as_deref(), it.kind.as_str()), (Some("taliban"), Some("gov"), "gdelt_attack"));
     assert_eq!(it.date, DateRange::day(Date::parse("2020-03-02").unwrap()));
     assert_eq!(it.place.as_deref(), Some("Helmand"));
     assert_eq!(it.source.outlet, "example-news.com");

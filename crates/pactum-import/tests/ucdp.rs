@@ -25,7 +25,7 @@ fn afghanistan_rows_through_the_doha_mapping() {
         vec![("type_of_violence = 3 (one-sided)".to_string(), 3), ("type_of_violence = 1 (state-based)".to_string(), 2)]
     );
     for it in &r.items {
-        assert_eq!((it.kind.as_str(), it.actor.as_deref(), it.target.as_deref()), ("attack", Some("taliban"), Some("gov")));
+        assert_eq!((it.kind.as_str(), it.actor.as_deref(), it.target.as_deref()), ("ucdp_event", Some("taliban"), Some("gov")));
         assert_eq!(it.quantity, Some(Quantity::exact(1.0)));
     }
     // best outside low..high: flagged in the note and in the report, the data kept as given.
