@@ -343,15 +343,13 @@ impl<E: Evidence> Ctx<'_, E> {
                 }
             }
             Duty::Forbid { series, from, until } => {
-                let Some(a) = self.time(from, d, hist) else {
-                    say!("the period has not started");
-                    return State::Pending;
+                let (a, b) = match self.period(from, until.as_ref(), d, hist) {
+                    Ok(p) => p,
+                    Err(why_not) => {
+                        say!("{why_not}");
+                        return State::Pending;
+                    }
                 };
-                if d < a {
-                    say!("the period starts on {a}");
-                    return State::Pending;
-                }
-                let b = until.as_ref().and_then(|t| self.time(t, d, hist));
                 let end = b.map_or(d, |b| d.min(b));
                 let v = self.ev.value(*series, Some(a), end);
                 match compare(v, Cmp::Ge, 1.0) {
@@ -376,15 +374,13 @@ impl<E: Evidence> Ctx<'_, E> {
                 }
             }
             Duty::Maintain { measure, cmp, value, from, until } => {
-                let Some(a) = self.time(from, d, hist) else {
-                    say!("the period has not started");
-                    return State::Pending;
+                let (a, b) = match self.period(from, until.as_ref(), d, hist) {
+                    Ok(p) => p,
+                    Err(why_not) => {
+                        say!("{why_not}");
+                        return State::Pending;
+                    }
                 };
-                if d < a {
-                    say!("the period starts on {a}");
-                    return State::Pending;
-                }
-                let b = until.as_ref().and_then(|t| self.time(t, d, hist));
                 let at = b.map_or(d, |b| d.min(b));
                 let v = self.measure(*measure, at, hist);
                 let name = &self.case.measures[*measure].id;
@@ -480,6 +476,16 @@ impl<E: Evidence> Ctx<'_, E> {
                 }
             }
         }
+    }
+
+    /// The first and (if known) last day of a `from ... until ...` period on day `d`, or why it
+    /// has not begun.
+    fn period(&self, from: &Time, until: Option<&Time>, d: Date, hist: &[Hist]) -> Result<(Date, Option<Date>), String> {
+        let Some(a) = self.time(from, d, hist) else { return Err("the period has not started".into()) };
+        if d < a {
+            return Err(format!("the period starts on {a}"));
+        }
+        Ok((a, until.and_then(|t| self.time(t, d, hist))))
     }
 
     fn rule_line(&self, p: usize, key: &str) -> String {
