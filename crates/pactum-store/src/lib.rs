@@ -125,6 +125,33 @@ pub struct NewImport<'a> {
     pub imported_at: &'a str,
 }
 
+/// What an import is, apart from its items: for [`Store::import_stream`].
+pub struct ImportMeta<'a> {
+    pub file_name: &'a str,
+    pub content: &'a [u8],
+    pub dataset: &'a str,
+    pub recorded: Recorded,
+    pub imported_at: &'a str,
+}
+
+/// Why a streamed import failed: the store refused it, or the input had errors. Either way
+/// nothing was added.
+#[derive(Debug)]
+pub enum StreamError {
+    Store(StoreError),
+    Input(Vec<pactum_evidence::EvidenceError>),
+}
+
+impl From<StoreError> for StreamError {
+    fn from(e: StoreError) -> Self {
+        StreamError::Store(e)
+    }
+}
+
+/// Produces an import's items by handing each to the sink, and returns the number of rows it
+/// read, or the input's errors.
+pub type Producer<'p> = dyn FnMut(&mut dyn FnMut(Item)) -> Result<u64, Vec<pactum_evidence::EvidenceError>> + 'p;
+
 /// SHA-256 of a file's bytes, in hex: how an import is recognised when it comes again.
 pub fn content_hash(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
@@ -245,10 +272,35 @@ impl Store {
     /// Adds a file's items in one transaction, or nothing if the same content was imported
     /// before. Fails, adding nothing, if an item id is already in the store.
     pub fn import(&mut self, new: &NewImport) -> Result<ImportOutcome, StoreError> {
-        let hash = content_hash(new.content);
+        let meta = ImportMeta {
+            file_name: new.file_name,
+            content: new.content,
+            dataset: new.dataset,
+            recorded: new.recorded,
+            imported_at: new.imported_at,
+        };
+        let rows = new.rows;
+        let mut produce = |sink: &mut dyn FnMut(Item)| {
+            for it in new.items {
+                sink(it.clone());
+            }
+            Ok(rows)
+        };
+        match self.import_stream(&meta, &mut produce) {
+            Ok(o) => Ok(o),
+            Err(StreamError::Store(e)) => Err(e),
+            Err(StreamError::Input(_)) => Err(StoreError::Db("unreachable: a slice has no input errors".into())),
+        }
+    }
+
+    /// Adds items as a producer makes them, in one transaction, without holding them all in
+    /// memory: for imports of millions of rows. If the producer reports errors, or the store
+    /// refuses an item, nothing is added.
+    pub fn import_stream(&mut self, meta: &ImportMeta, produce: &mut Producer) -> Result<ImportOutcome, StreamError> {
+        let hash = content_hash(meta.content);
         match &mut self.backend {
-            Backend::Sqlite(s) => s.import(new, &hash),
-            Backend::Postgres(p) => p.import(new, &hash),
+            Backend::Sqlite(s) => s.import_stream(meta, &hash, produce),
+            Backend::Postgres(p) => p.import_stream(meta, &hash, produce),
         }
     }
 
@@ -299,10 +351,4 @@ impl Store {
         };
         Ok((rows.into_iter().map(Row::into_item).collect(), last))
     }
-}
-
-/// Checks that an import does not bring an id twice (the store checks against what it holds).
-pub(crate) fn first_duplicate(items: &[Item]) -> Option<&Item> {
-    let mut seen = std::collections::HashSet::with_capacity(items.len());
-    items.iter().find(|it| !seen.insert(it.id.as_str()))
 }

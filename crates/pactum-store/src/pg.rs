@@ -1,6 +1,6 @@
 //! The shared backend: PostgreSQL, for a team and for several server instances.
 
-use crate::{first_duplicate, ImportOutcome, ImportRecord, NewImport, Row, StoreError, StoreUrl, SCHEMA_VERSION};
+use crate::{ImportMeta, ImportOutcome, ImportRecord, Producer, Row, StoreError, StoreUrl, StreamError, SCHEMA_VERSION};
 use pactum_base::Date;
 use postgres::{Client, NoTls};
 use std::io::Write;
@@ -18,7 +18,7 @@ CREATE TABLE imports (
 CREATE TABLE items (
     seq BIGSERIAL PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
-    import_id BIGINT NOT NULL REFERENCES imports(id),
+    import_id BIGINT NOT NULL REFERENCES imports(id) DEFERRABLE INITIALLY DEFERRED,
     recorded_on INTEGER NOT NULL,
     date_first INTEGER NOT NULL,
     date_last INTEGER NOT NULL,
@@ -93,6 +93,11 @@ fn import_from(r: &postgres::Row) -> ImportRecord {
     }
 }
 
+/// A 64-bit hash of an item id (FNV-1a): enough to find a row again after a failed COPY.
+fn id_hash(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
 /// A field in PostgreSQL's COPY text format.
 fn copy_field(out: &mut Vec<u8>, v: Option<&str>) {
     match v {
@@ -139,36 +144,37 @@ impl Pg {
         Ok(())
     }
 
-    pub fn import(&mut self, new: &NewImport, hash: &str) -> Result<ImportOutcome, StoreError> {
-        if let Some(d) = first_duplicate(new.items) {
-            return Err(StoreError::DuplicateId { id: d.id.clone(), file: d.origin.file.clone(), row: d.origin.row });
-        }
-        let mut tx = self.client.transaction()?;
+    pub fn import_stream(&mut self, meta: &ImportMeta, hash: &str, produce: &mut Producer) -> Result<ImportOutcome, StreamError> {
+        let mut tx = self.client.transaction().map_err(StoreError::from)?;
         // Two imports of the same file at once: the second waits, then finds the first.
-        tx.execute("LOCK TABLE imports IN SHARE ROW EXCLUSIVE MODE", &[])?;
+        tx.execute("LOCK TABLE imports IN SHARE ROW EXCLUSIVE MODE", &[]).map_err(StoreError::from)?;
         let sel = "SELECT id, file_name, content_hash, dataset, row_count, items_added, imported_at FROM imports";
-        if let Some(r) = tx.query_opt(&format!("{sel} WHERE content_hash = $1"), &[&hash])? {
+        if let Some(r) = tx.query_opt(&format!("{sel} WHERE content_hash = $1"), &[&hash]).map_err(StoreError::from)? {
             return Ok(ImportOutcome::AlreadyImported(import_from(&r)));
         }
-        let import_id: i64 = tx
-            .query_one(
-                "INSERT INTO imports (file_name, content_hash, dataset, row_count, items_added, imported_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                &[&new.file_name, &hash, &new.dataset, &(new.rows as i64), &(new.items.len() as i64), &new.imported_at],
-            )?
-            .get(0);
+        // The import's row is written last, when its counts are known (the log is append-only);
+        // the items' reference to it is checked at commit.
+        let import_id: i64 = tx.query_one("SELECT nextval(pg_get_serial_sequence('imports', 'id'))", &[]).map_err(StoreError::from)?.get(0);
+        // Each item's id (hashed) and row, so that a duplicate reported by the server at the end
+        // of COPY can be traced to its row without keeping the items.
+        let mut rows_of: Vec<(u64, u64)> = Vec::new();
+        let mut added = 0u64;
+        let mut io_error: Option<std::io::Error> = None;
         let copy = format!("COPY items (import_id, {COLUMNS}) FROM STDIN");
-        enum CopyError {
-            Pg(postgres::Error),
-            Io(std::io::Error),
-        }
-        let result = (|| -> Result<u64, CopyError> {
-            let mut w = tx.copy_in(&copy).map_err(CopyError::Pg)?;
-            let mut buf = Vec::with_capacity(1 << 20);
-            let id_text = import_id.to_string();
-            for it in new.items {
-                let r = Row::from_item(it, new.recorded);
+        let mut w = tx.copy_in(&copy).map_err(StoreError::from)?;
+        let id_text = import_id.to_string();
+        let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
+        let produced = {
+            let mut sink = |it: pactum_evidence::Item| {
+                if io_error.is_some() {
+                    return;
+                }
+                rows_of.push((id_hash(&it.id), it.origin.row));
+                let r = Row::from_item(&it, meta.recorded);
                 let nums = [r.recorded_on.to_string(), r.date_first.to_string(), r.date_last.to_string()];
+                let q_low = r.q_low.map(|v| format!("{v:?}"));
+                let q_high = r.q_high.map(|v| format!("{v:?}"));
+                let origin_row = r.origin_row.to_string();
                 let fields: [Option<&str>; 20] = [
                     Some(&id_text),
                     Some(&r.id),
@@ -178,8 +184,8 @@ impl Pg {
                     Some(&r.kind),
                     r.actor.as_deref(),
                     r.target.as_deref(),
-                    None,
-                    None,
+                    q_low.as_deref(),
+                    q_high.as_deref(),
                     r.place.as_deref(),
                     Some(&r.rel),
                     r.reference.as_deref(),
@@ -189,37 +195,34 @@ impl Pg {
                     r.source_url.as_deref(),
                     r.note.as_deref(),
                     Some(&r.origin_file),
-                    None,
+                    Some(&origin_row),
                 ];
-                let q_low = r.q_low.map(|v| format!("{v:?}"));
-                let q_high = r.q_high.map(|v| format!("{v:?}"));
-                let origin_row = r.origin_row.to_string();
                 for (i, f) in fields.iter().enumerate() {
                     if i > 0 {
                         buf.push(b'\t');
                     }
-                    match i {
-                        8 => copy_field(&mut buf, q_low.as_deref()),
-                        9 => copy_field(&mut buf, q_high.as_deref()),
-                        19 => copy_field(&mut buf, Some(&origin_row)),
-                        _ => copy_field(&mut buf, *f),
-                    }
+                    copy_field(&mut buf, *f);
                 }
                 buf.push(b'\n');
+                added += 1;
                 if buf.len() > (1 << 20) {
-                    w.write_all(&buf).map_err(CopyError::Io)?;
+                    if let Err(e) = w.write_all(&buf) {
+                        io_error = Some(e);
+                    }
                     buf.clear();
                 }
-            }
-            w.write_all(&buf).map_err(CopyError::Io)?;
-            w.finish().map_err(CopyError::Pg)
-        })();
-        let e = match result {
-            Ok(_) => None,
-            Err(CopyError::Io(e)) => return Err(StoreError::Db(format!("writing to PostgreSQL: {e}"))),
-            Err(CopyError::Pg(e)) => Some(e),
+            };
+            produce(&mut sink)
         };
-        if let Some(e) = e {
+        if let Some(e) = io_error {
+            return Err(StreamError::Store(StoreError::Db(format!("writing to PostgreSQL: {e}"))));
+        }
+        // Input errors: drop the COPY and the transaction, adding nothing.
+        let rows = produced.map_err(StreamError::Input)?;
+        if let Err(e) = w.write_all(&buf) {
+            return Err(StreamError::Store(StoreError::Db(format!("writing to PostgreSQL: {e}"))));
+        }
+        if let Err(e) = w.finish() {
             if let Some(db) = e.as_db_error() {
                 if db.code() == &postgres::error::SqlState::UNIQUE_VIOLATION {
                     // "Key (id)=(acled:AFG1) already exists."
@@ -228,15 +231,24 @@ impl Pg {
                         .and_then(|d| d.split_once(")=("))
                         .and_then(|(_, rest)| rest.rsplit_once(')'))
                         .map(|(id, _)| id.to_string());
-                    if let Some(it) = id.as_deref().and_then(|id| new.items.iter().find(|it| it.id == id)) {
-                        return Err(StoreError::DuplicateId { id: it.id.clone(), file: it.origin.file.clone(), row: it.origin.row });
+                    if let Some(id) = id {
+                        let h = id_hash(&id);
+                        // Within one file the second occurrence is the duplicate; otherwise the first.
+                        let hits: Vec<u64> = rows_of.iter().filter(|(x, _)| *x == h).map(|(_, row)| *row).collect();
+                        let row = if hits.len() > 1 { hits[1] } else { hits.first().copied().unwrap_or(0) };
+                        return Err(StreamError::Store(StoreError::DuplicateId { id, file: meta.file_name.to_string(), row }));
                     }
                 }
             }
-            return Err(e.into());
+            return Err(StreamError::Store(e.into()));
         }
-        let rec = import_from(&tx.query_one(&format!("{sel} WHERE id = $1"), &[&import_id])?);
-        tx.commit()?;
+        tx.execute(
+            "INSERT INTO imports (id, file_name, content_hash, dataset, row_count, items_added, imported_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[&import_id, &meta.file_name, &hash, &meta.dataset, &(rows as i64), &(added as i64), &meta.imported_at],
+        )
+        .map_err(StoreError::from)?;
+        let rec = import_from(&tx.query_one(&format!("{sel} WHERE id = $1"), &[&import_id]).map_err(StoreError::from)?);
+        tx.commit().map_err(StoreError::from)?;
         Ok(ImportOutcome::Added(rec))
     }
 

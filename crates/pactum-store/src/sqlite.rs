@@ -1,6 +1,6 @@
 //! The embedded backend: one SQLite file, no set-up.
 
-use crate::{first_duplicate, ImportOutcome, ImportRecord, NewImport, Row, StoreError, StoreUrl, SCHEMA_VERSION};
+use crate::{ImportMeta, ImportOutcome, ImportRecord, Producer, Row, StoreError, StoreUrl, StreamError, SCHEMA_VERSION};
 use pactum_base::Date;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
@@ -18,7 +18,7 @@ CREATE TABLE imports (
 CREATE TABLE items (
     seq INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
-    import_id INTEGER NOT NULL REFERENCES imports(id),
+    import_id INTEGER NOT NULL REFERENCES imports(id) DEFERRABLE INITIALLY DEFERRED,
     recorded_on INTEGER NOT NULL,
     date_first INTEGER NOT NULL,
     date_last INTEGER NOT NULL,
@@ -122,32 +122,30 @@ impl Sqlite {
         Ok(())
     }
 
-    pub fn import(&mut self, new: &NewImport, hash: &str) -> Result<ImportOutcome, StoreError> {
-        if let Some(d) = first_duplicate(new.items) {
-            return Err(StoreError::DuplicateId { id: d.id.clone(), file: d.origin.file.clone(), row: d.origin.row });
-        }
-        let tx = self.conn.transaction()?;
-        let existing = tx
-            .query_row(
-                "SELECT id, file_name, content_hash, dataset, row_count, items_added, imported_at FROM imports WHERE content_hash = ?1",
-                [hash],
-                import_from,
-            )
-            .optional()?;
-        if let Some(rec) = existing {
+    pub fn import_stream(&mut self, meta: &ImportMeta, hash: &str, produce: &mut Producer) -> Result<ImportOutcome, StreamError> {
+        let sel = "SELECT id, file_name, content_hash, dataset, row_count, items_added, imported_at FROM imports";
+        let tx = self.conn.transaction().map_err(StoreError::from)?;
+        if let Some(rec) =
+            tx.query_row(&format!("{sel} WHERE content_hash = ?1"), [hash], import_from).optional().map_err(StoreError::from)?
+        {
             return Ok(ImportOutcome::AlreadyImported(rec));
         }
-        tx.execute(
-            "INSERT INTO imports (file_name, content_hash, dataset, row_count, items_added, imported_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![new.file_name, hash, new.dataset, new.rows as i64, new.items.len() as i64, new.imported_at],
-        )?;
-        let import_id = tx.last_insert_rowid();
-        {
-            let mut stmt = tx.prepare(&format!(
-                "INSERT INTO items (import_id, {COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
-            ))?;
-            for it in new.items {
-                let r = Row::from_item(it, new.recorded);
+        // The import's row is written last, when its counts are known (the log is append-only);
+        // the items' reference to it is checked at commit.
+        let import_id: i64 = tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM imports", [], |r| r.get(0)).map_err(StoreError::from)?;
+        let mut added = 0u64;
+        let mut failed: Option<StoreError> = None;
+        let rows = {
+            let mut stmt = tx
+                .prepare(&format!(
+                    "INSERT INTO items (import_id, {COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
+                ))
+                .map_err(StoreError::from)?;
+            let mut sink = |it: pactum_evidence::Item| {
+                if failed.is_some() {
+                    return;
+                }
+                let r = Row::from_item(&it, meta.recorded);
                 let res = stmt.execute(params![
                     import_id,
                     r.id,
@@ -170,20 +168,27 @@ impl Sqlite {
                     r.origin_file,
                     r.origin_row
                 ]);
-                if let Err(rusqlite::Error::SqliteFailure(e, _)) = &res {
-                    if e.code == rusqlite::ErrorCode::ConstraintViolation {
-                        return Err(StoreError::DuplicateId { id: it.id.clone(), file: it.origin.file.clone(), row: it.origin.row });
+                match res {
+                    Ok(_) => added += 1,
+                    Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+                        failed = Some(StoreError::DuplicateId { id: it.id.clone(), file: it.origin.file.clone(), row: it.origin.row })
                     }
+                    Err(e) => failed = Some(e.into()),
                 }
-                res?;
-            }
+            };
+            produce(&mut sink)
+        };
+        if let Some(e) = failed {
+            return Err(StreamError::Store(e));
         }
-        let rec = tx.query_row(
-            "SELECT id, file_name, content_hash, dataset, row_count, items_added, imported_at FROM imports WHERE id = ?1",
-            [import_id],
-            import_from,
-        )?;
-        tx.commit()?;
+        let rows = rows.map_err(StreamError::Input)?;
+        tx.execute(
+            "INSERT INTO imports (id, file_name, content_hash, dataset, row_count, items_added, imported_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![import_id, meta.file_name, hash, meta.dataset, rows as i64, added as i64, meta.imported_at],
+        )
+        .map_err(StoreError::from)?;
+        let rec = tx.query_row(&format!("{sel} WHERE id = ?1"), [import_id], import_from).map_err(StoreError::from)?;
+        tx.commit().map_err(StoreError::from)?;
         Ok(ImportOutcome::Added(rec))
     }
 
