@@ -40,7 +40,8 @@ impl PItem {
 
 pub struct Prepared {
     /// Every item read, as read (sorted by id), for citations.
-    pub items: Vec<Item>,
+    /// Shared, because the earliest-dates reading of the same evidence needs the same items.
+    pub items: std::sync::Arc<Vec<Item>>,
     /// The items that count as evidence, sorted by (date, id).
     pub active: Vec<PItem>,
 }
@@ -115,14 +116,14 @@ pub fn prepare(case: &Case, mut items: Vec<Item>) -> Result<Prepared, Vec<Eviden
         return Err(errors);
     }
     active.sort_by(|a, b| (a.date, &items[a.item].id).cmp(&(b.date, &items[b.item].id)));
-    Ok(Prepared { items, active })
+    Ok(Prepared { items: std::sync::Arc::new(items), active })
 }
 
 impl Prepared {
     /// Adds new evidence to what is already prepared, in memory: nothing already held is read
     /// again from its files or its store. On error nothing changes.
     pub fn extend(&mut self, case: &Case, new: Vec<Item>) -> Result<(), Vec<EvidenceError>> {
-        let mut all = self.items.clone();
+        let mut all: Vec<Item> = self.items.as_ref().clone();
         all.extend(new);
         *self = prepare(case, all)?;
         Ok(())
@@ -136,7 +137,7 @@ impl Prepared {
             a.date = a.first;
         }
         active.sort_by(|a, b| (a.date, &self.items[a.item].id).cmp(&(b.date, &self.items[b.item].id)));
-        Prepared { items: self.items.clone(), active }
+        Prepared { items: std::sync::Arc::clone(&self.items), active }
     }
 
     pub fn has_ranges(&self) -> bool {
