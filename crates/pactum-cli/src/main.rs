@@ -418,7 +418,12 @@ fn import(files: &[PathBuf], a: &ImportArgs, out: &Out) -> Result<u8, Fatal> {
     for f in files {
         let bytes = std::fs::read(f).map_err(|e| Fatal(format!("cannot read `{}`: {e}", f.display())))?;
         let name = f.display().to_string();
-        let read = match read_for_import(&name, &bytes, a, dataset, mapping.as_ref(), &mut s, out) {
+        if let (Some(d), Some(m)) = (dataset, mapping.as_ref()) {
+            // Datasets can be millions of rows: stream them into the store's transaction.
+            code = code.max(import_dataset(&name, &bytes, d, m, a, recorded, &mut s, &url, out));
+            continue;
+        }
+        let read = match read_for_import(&name, &bytes, a, &mut s, out) {
             Ok(r) => r,
             Err(errs) => {
                 for e in &errs {
@@ -461,19 +466,10 @@ fn import(files: &[PathBuf], a: &ImportArgs, out: &Out) -> Result<u8, Fatal> {
     Ok(code)
 }
 
-fn read_for_import(
-    name: &str,
-    bytes: &[u8],
-    a: &ImportArgs,
-    dataset: Option<pactum_import::Dataset>,
-    mapping: Option<&pactum_import::Mapping>,
-    store: &mut Store,
-    out: &Out,
-) -> Result<Read, Vec<pactum_evidence::EvidenceError>> {
-    let fatal = |e: String| vec![pactum_evidence::EvidenceError { file: name.into(), row: 0, field: None, message: e, help: None }];
+fn progress_bar(name: &str, len: usize, out: &Out) -> Option<indicatif::ProgressBar> {
     // A bar only for files big enough to take a moment, and only on a terminal.
-    let bar = (out.ecolor_capable() && bytes.len() > 4 << 20).then(|| {
-        let b = indicatif::ProgressBar::new(bytes.len() as u64);
+    (out.ecolor_capable() && len > 4 << 20).then(|| {
+        let b = indicatif::ProgressBar::new(len as u64);
         b.set_style(
             indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} ({eta})")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
@@ -481,32 +477,101 @@ fn read_for_import(
         );
         b.set_message(name.to_string());
         b
-    });
+    })
+}
+
+fn import_summary(imp: &pactum_import::Import, out: &Out) -> String {
+    let mut summary = format!("; {} row(s) read", imp.rows);
+    if imp.unmatched > 0 {
+        let by: Vec<String> = imp.unmatched_by.iter().take(5).map(|(k, n)| format!("{k}: {n}")).collect();
+        summary.push_str(&format!(", {} matched no rule ({})", imp.unmatched, by.join(", ")));
+    }
+    if !imp.flagged.is_empty() {
+        summary.push_str(&format!(", {} flagged (see the items' notes)", imp.flagged.len()));
+    }
+    if imp.bad_rows > 0 {
+        summary.push_str(&format!(", {} bad row(s) left out", imp.bad_rows));
+        for e in &imp.errors {
+            eprintln!("{} {e}\n", out.epaint("1;33", "warning[evidence]:"));
+        }
+    }
+    summary
+}
+
+#[allow(clippy::too_many_arguments)]
+fn import_dataset(
+    name: &str,
+    bytes: &[u8],
+    d: pactum_import::Dataset,
+    m: &pactum_import::Mapping,
+    a: &ImportArgs,
+    recorded: Recorded,
+    s: &mut Store,
+    url: &StoreUrl,
+    out: &Out,
+) -> u8 {
+    let bar = progress_bar(name, bytes.len(), out);
     let progress = |done: u64, _total: u64| {
         if let Some(b) = &bar {
             b.set_position(done);
         }
     };
     let opts = pactum_import::Options { keep_going: a.keep_going, progress: Some(&progress) };
-    let result = match (dataset, mapping, a.dataset) {
-        (Some(d), Some(m), _) => pactum_import::import(d, name, bytes, m, &opts).map(|imp| {
-            let mut summary = format!("; {} row(s) read", imp.rows);
-            if imp.unmatched > 0 {
-                let by: Vec<String> = imp.unmatched_by.iter().take(5).map(|(k, n)| format!("{k}: {n}")).collect();
-                summary.push_str(&format!(", {} matched no rule ({})", imp.unmatched, by.join(", ")));
+    let mut report = None;
+    let mut produce = |sink: &mut dyn FnMut(pactum_evidence::Item)| {
+        let imp = pactum_import::import_each(d, name, bytes, m, &opts, sink)?;
+        let rows = imp.rows as u64;
+        report = Some(imp);
+        Ok(rows)
+    };
+    let meta = pactum_store::ImportMeta { file_name: name, content: bytes, dataset: a.dataset, recorded, imported_at: &now_utc() };
+    let result = s.import_stream(&meta, &mut produce);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    match result {
+        Ok(ImportOutcome::Added(r)) => {
+            let summary = report.as_ref().map(|imp| import_summary(imp, out)).unwrap_or_default();
+            println!("{name}: added {} item(s) to {url} (import {}, sha256 {}){summary}", r.items_added, r.id, &r.content_hash[..12]);
+            0
+        }
+        Ok(ImportOutcome::AlreadyImported(r)) => {
+            println!("{name}: already imported on {} as `{}` (import {}); nothing added", r.imported_at, r.file_name, r.id);
+            0
+        }
+        Err(pactum_store::StreamError::Input(errs)) => {
+            for e in &errs {
+                eprintln!("{} {e}\n", out.epaint("1;31", "error[evidence]:"));
             }
-            if !imp.flagged.is_empty() {
-                summary.push_str(&format!(", {} flagged (see the items' notes)", imp.flagged.len()));
-            }
-            if imp.bad_rows > 0 {
-                summary.push_str(&format!(", {} bad row(s) left out", imp.bad_rows));
-                for e in &imp.errors {
-                    eprintln!("{} {e}\n", out.epaint("1;33", "warning[evidence]:"));
-                }
-            }
-            Read { rows: imp.rows as u64, items: imp.items, summary }
-        }),
-        (_, _, "acled-deletions") => pactum_import::import_acled_deletions(name, bytes, &opts).and_then(|imp| {
+            eprintln!("`{name}` was not imported: nothing from it was added");
+            1
+        }
+        Err(pactum_store::StreamError::Store(e)) => {
+            eprintln!("{} {e}", out.epaint("1;31", "error:"));
+            eprintln!("`{name}` was not imported: nothing from it was added");
+            1
+        }
+    }
+}
+
+/// Reads a pactum evidence file or an ACLED deletions list (datasets are streamed instead).
+fn read_for_import(
+    name: &str,
+    bytes: &[u8],
+    a: &ImportArgs,
+    store: &mut Store,
+    out: &Out,
+) -> Result<Read, Vec<pactum_evidence::EvidenceError>> {
+    let fatal = |e: String| vec![pactum_evidence::EvidenceError { file: name.into(), row: 0, field: None, message: e, help: None }];
+    let bar = progress_bar(name, bytes.len(), out);
+    let progress = |done: u64, _total: u64| {
+        if let Some(b) = &bar {
+            b.set_position(done);
+        }
+    };
+    let opts = pactum_import::Options { keep_going: a.keep_going, progress: Some(&progress) };
+    let result = match a.dataset {
+        "acled-deletions" => pactum_import::import_acled_deletions(name, bytes, &opts).and_then(|imp| {
             // Deleted events never imported here have nothing to retract.
             let refs: Vec<String> = imp.items.iter().filter_map(|i| i.reference.clone()).collect();
             let known = store.existing_ids(&refs).map_err(|e| fatal(e.to_string()))?;
