@@ -264,7 +264,7 @@ impl<E: Evidence> Ctx<'_, E> {
                         }
                     };
                 }
-                let target = phrase(*cmp, *value);
+                let target = Phrase(*cmp, *value);
                 match compare(v, *cmp, *value) {
                     Tri::True => match dl {
                         Some(x) if d > x => {
@@ -384,7 +384,7 @@ impl<E: Evidence> Ctx<'_, E> {
                 let at = b.map_or(d, |b| d.min(b));
                 let v = self.measure(*measure, at, hist);
                 let name = &self.case.measures[*measure].id;
-                let target = phrase(*cmp, *value);
+                let target = Phrase(*cmp, *value);
                 if v.empty {
                     say!("no reading of {name} yet");
                     return State::Active;
@@ -420,8 +420,10 @@ impl<E: Evidence> Ctx<'_, E> {
                     say!("the window starts on {a}");
                     return State::Pending;
                 }
-                if d < b {
-                    say!("measuring until {b}");
+                // Judged once both windows are over: never on evidence dated after today.
+                let last = b.max(e);
+                if d < last {
+                    say!("measuring until {last}");
                     return State::Active;
                 }
                 let vd = self.ev.value(*series, Some(a), b);
@@ -613,6 +615,16 @@ fn reached(cmp: Cmp, v: f64) -> String {
     match cmp {
         Cmp::UpTo => format!("the full cap of {}", num(v)),
         other => phrase(other, v),
+    }
+}
+
+/// A target to be put in words only when a reason is written (the evaluation runs millions of
+/// times without one).
+struct Phrase(Cmp, f64);
+
+impl std::fmt::Display for Phrase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&phrase(self.0, self.1))
     }
 }
 

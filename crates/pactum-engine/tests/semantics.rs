@@ -136,3 +136,18 @@ fn a_reduction_counted_from_events_is_split_by_place() {
         riv.by_place.iter().map(|p| (p.place.as_str(), p.during, p.against, p.after)).collect();
     assert_eq!(places, [("Helmand", 1.0 / 7.0, 2.0, Some(0.0)), ("Kandahar", 0.0, 1.0, Some(0.0))]);
 }
+
+/// Found by the forecasting tests: a reduction whose baseline comes after the measured window
+/// must wait for the baseline to end, not judge today on evidence dated later.
+#[test]
+fn a_baseline_after_the_window_is_waited_for() {
+    let a = agreement(
+        "measure attacks = count(attack where actor = taliban)\n\
+         provision r \"R\" {\n obligor taliban\n reduce attacks by at least 50% during 2020-03-01 .. 2020-03-07 against 2020-03-08 .. 2020-03-14\n }",
+    );
+    let rows = "a1,2020-03-02,attack,taliban,,1,,,,AP,2020-03-02,t,,\na2,2020-03-12,attack,taliban,,10,,,,AP,2020-03-12,t,,\n";
+    let (s, _, why) = state_of(&a, rows, "r", "2020-03-10");
+    assert_eq!(s, State::Active, "{why}");
+    let (s, since, _) = state_of(&a, rows, "r", "2020-03-20");
+    assert_eq!((s, since), (State::Met, Date::parse("2020-03-14").expect("date")));
+}
