@@ -145,6 +145,53 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Simulate what happens next: for every provision not settled on a date, the chance it is
+    /// met by its deadline, when, and what follows through the interlocks (docs/forecast.md).
+    Forecast {
+        #[command(flatten)]
+        args: CaseArgs,
+        /// The forecast date (YYYY-MM-DD): only evidence known by then is used.
+        #[arg(long, value_name = "DATE")]
+        as_of: String,
+        /// Number of simulated runs.
+        #[arg(long, default_value_t = 10_000)]
+        runs: usize,
+        /// Seed of the random numbers: the same seed gives the same numbers.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The last day simulated (default: chosen from the deadlines).
+        #[arg(long, value_name = "DATE")]
+        horizon: Option<String>,
+        /// Worker threads (0 = every core); the numbers do not depend on it.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// A scenario file that changes assumptions.
+        #[arg(long, value_name = "FILE")]
+        scenario: Option<PathBuf>,
+        /// A second scenario to compare with, side by side.
+        #[arg(long, value_name = "FILE")]
+        compare: Option<PathBuf>,
+        /// Override a parameter, e.g. `slope:us_troops=-40` or `retaliation=1` (repeatable).
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// Write a fan chart (SVG) per measure into this folder.
+        #[arg(long, value_name = "DIR")]
+        svg: Option<PathBuf>,
+    },
+    /// Score the forecasts the model would have made on the first of each month against what
+    /// happened, with two baselines.
+    Backtest {
+        #[command(flatten)]
+        args: CaseArgs,
+        #[arg(long, value_name = "DATE")]
+        from: String,
+        #[arg(long, value_name = "DATE")]
+        to: String,
+        #[arg(long, default_value_t = 10_000)]
+        runs: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Rewrite agreement files in the canonical layout.
     Fmt {
         /// Agreement files or case folders.
@@ -333,6 +380,72 @@ fn run(cmd: Command, out: &Out) -> Result<u8, Fatal> {
             Ok(0)
         }
         Command::Fmt { paths, check, stdout } => fmt(paths, check, stdout, out),
+        Command::Forecast { args, as_of, runs, seed, horizon, threads, scenario, compare, params, svg } => {
+            let as_of = parse_date(&as_of, "--as-of")?;
+            let l = args.load()?;
+            if report_problems(&l, out, true) {
+                return Ok(1);
+            }
+            let Ok(ev) = &l.evidence else { return Ok(1) };
+            let mut overrides = pactum_forecast::Overrides::default();
+            for p in &params {
+                overrides.set(p).map_err(|e| Fatal(format!("--param {p}: {e}")))?;
+            }
+            let read_scenario = |path: &PathBuf| -> Result<pactum_forecast::Scenario, Fatal> {
+                let text = std::fs::read_to_string(path).map_err(|e| Fatal(format!("cannot read `{}`: {e}", path.display())))?;
+                pactum_forecast::parse_scenario(&path.display().to_string(), &text, &l.case)
+                    .map_err(|errs| Fatal(format!("the scenario has errors:\n{}", pactum_forecast::render_errors(&errs))))
+            };
+            let opts = pactum_forecast::Options {
+                runs,
+                seed,
+                horizon: horizon.map(|h| parse_date(&h, "--horizon")).transpose()?,
+                threads,
+                scenario: scenario.as_ref().map(read_scenario).transpose()?,
+                params: overrides,
+                ..Default::default()
+            };
+            let f = pactum_forecast::forecast(&l.case, ev, as_of, &opts).map_err(|e| Fatal(e.to_string()))?;
+            if let Some(dir) = &svg {
+                std::fs::create_dir_all(dir).map_err(|e| Fatal(format!("cannot create `{}`: {e}", dir.display())))?;
+                for fan in &f.fans {
+                    if let Some(svg) = pactum_forecast::fan_chart_svg(&f, &fan.measure) {
+                        let path = dir.join(format!("{}.svg", fan.measure));
+                        std::fs::write(&path, svg).map_err(|e| Fatal(format!("cannot write `{}`: {e}", path.display())))?;
+                    }
+                }
+            }
+            match compare {
+                Some(other) => {
+                    let opts_b = pactum_forecast::Options { scenario: Some(read_scenario(&other)?), ..opts };
+                    let g = pactum_forecast::forecast(&l.case, ev, as_of, &opts_b).map_err(|e| Fatal(e.to_string()))?;
+                    let c = pactum_forecast::compare(&f, &g);
+                    match args.format {
+                        Format::Json => println!("{}", serde_json::to_string_pretty(&c).unwrap_or_default()),
+                        Format::Table => print!("{}", pactum_forecast::render_comparison(&c)),
+                    }
+                }
+                None => match args.format {
+                    Format::Json => println!("{}", serde_json::to_string_pretty(&f).unwrap_or_default()),
+                    Format::Table => print!("{}", pactum_forecast::render_table(&f)),
+                },
+            }
+            Ok(0)
+        }
+        Command::Backtest { args, from, to, runs, seed } => {
+            let (from, to) = (parse_date(&from, "--from")?, parse_date(&to, "--to")?);
+            let l = args.load()?;
+            if report_problems(&l, out, true) {
+                return Ok(1);
+            }
+            let Ok(ev) = &l.evidence else { return Ok(1) };
+            let b = pactum_forecast::backtest(&l.case, ev, from, to, runs, seed).map_err(|e| Fatal(e.to_string()))?;
+            match args.format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&b).unwrap_or_default()),
+                Format::Table => print!("{}", pactum_forecast::render_backtest(&b)),
+            }
+            Ok(0)
+        }
         Command::Import { files, store, recorded_on, dataset, mapping, keep_going } => import(
             &files,
             &ImportArgs { store: &store, recorded_on: &recorded_on, dataset: &dataset, mapping: mapping.as_deref(), keep_going },

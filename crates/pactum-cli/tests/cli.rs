@@ -199,3 +199,45 @@ fn acled_rows_through_a_store_measure_the_reduction_in_violence() {
     assert_eq!(v["imports"][0]["rows"], 190);
     assert_eq!(v["imports"][0]["dataset"], "acled");
 }
+
+#[test]
+fn forecasts_are_reproducible_whatever_the_threads_and_backtests_score() {
+    let run = |threads: &str| {
+        let out = pactum(&[
+            "forecast",
+            "examples/doha-2020",
+            "--as-of",
+            "2020-04-01",
+            "--runs",
+            "400",
+            "--seed",
+            "7",
+            "--threads",
+            threads,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        out.stdout
+    };
+    assert_eq!(run("1"), run("2"), "the same seed gives the same numbers whatever the threads");
+    let v: serde_json::Value = serde_json::from_slice(&run("1")).expect("json");
+    let keys: Vec<&str> = v["provisions"].as_array().expect("provisions").iter().map(|p| p["key"].as_str().unwrap_or("")).collect();
+    assert!(keys.contains(&"doha_2020.part_one_d"), "an unsettled provision is forecast: {keys:?}");
+    assert!(!keys.contains(&"doha_2020.part_three_1"), "a settled provision is not: {keys:?}");
+    let p = v["provisions"].as_array().expect("provisions").iter().find(|p| p["key"] == "doha_2020.part_one_d").expect("part_one_d");
+    let prob = p["p_met_by_deadline"].as_f64().expect("a probability");
+    assert!((0.0..=1.0).contains(&prob), "{prob}");
+    let dir = temp_dir("svg");
+    let out = pactum(&["forecast", "examples/doha-2020", "--as-of", "2020-06-01", "--runs", "200", "--svg", dir.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let svgs: Vec<_> = std::fs::read_dir(&dir).expect("svg dir").filter_map(|e| e.ok()).collect();
+    assert!(!svgs.is_empty(), "fan charts are written");
+    let out = pactum(&["forecast", "examples/doha-2020", "--as-of", "2020-04-01", "--runs", "200", "--scenario", "no/such.scenario"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out =
+        pactum(&["backtest", "examples/doha-2020", "--from", "2020-03-01", "--to", "2020-05-01", "--runs", "200", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(v.to_string().contains("brier"), "{v}");
+}
