@@ -177,6 +177,9 @@ enum Command {
         /// Write a fan chart (SVG) per measure into this folder.
         #[arg(long, value_name = "DIR")]
         svg: Option<PathBuf>,
+        /// Write a self-contained HTML report (table and fan charts) to this file.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
     /// Score the forecasts the model would have made on the first of each month against what
     /// happened, with two baselines.
@@ -380,7 +383,7 @@ fn run(cmd: Command, out: &Out) -> Result<u8, Fatal> {
             Ok(0)
         }
         Command::Fmt { paths, check, stdout } => fmt(paths, check, stdout, out),
-        Command::Forecast { args, as_of, runs, seed, horizon, threads, scenario, compare, params, svg } => {
+        Command::Forecast { args, as_of, runs, seed, horizon, threads, scenario, compare, params, svg, html } => {
             let as_of = parse_date(&as_of, "--as-of")?;
             let l = args.load()?;
             if report_problems(&l, out, true) {
@@ -414,6 +417,16 @@ fn run(cmd: Command, out: &Out) -> Result<u8, Fatal> {
                         std::fs::write(&path, svg).map_err(|e| Fatal(format!("cannot write `{}`: {e}", path.display())))?;
                     }
                 }
+            }
+            if let Some(path) = &html {
+                let charts: Vec<(String, String)> = f
+                    .fans
+                    .iter()
+                    .filter_map(|fan| pactum_forecast::fan_chart_svg(&f, &fan.measure).map(|svg| (fan.measure.clone(), svg)))
+                    .collect();
+                let value = serde_json::to_value(&f).unwrap_or_default();
+                let page = output::forecast_html(&value, &charts, &args.case.display().to_string());
+                std::fs::write(path, page).map_err(|e| Fatal(format!("cannot write `{}`: {e}", path.display())))?;
             }
             match compare {
                 Some(other) => {

@@ -262,3 +262,91 @@ pub fn imports_json(list: &[pactum_store::ImportRecord]) -> String {
         .collect();
     serde_json::to_string_pretty(&json!({"version": JSON_VERSION, "imports": v})).unwrap_or_default()
 }
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// A self-contained HTML forecast report: no external assets, readable offline.
+pub fn forecast_html(f: &serde_json::Value, charts: &[(String, String)], case: &str) -> String {
+    let txt = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "-".into(),
+        other => other.to_string(),
+    };
+    let pct = |v: &serde_json::Value| v.as_f64().map_or("-".into(), |p| format!("{:.0}%", p * 100.0));
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>pactum forecast: {}</title><style>\
+         body{{font-family:system-ui,sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse;font-size:14px}}\
+         td,th{{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left}}th{{background:#f4f4f4}}\
+         .num{{text-align:right}}figure{{margin:1.5em 0}}</style></head><body>",
+        esc(case)
+    );
+    let _ = write!(
+        o,
+        "<h1>Forecast for {}</h1><p>As of {}, to {}: {} runs, seed {}. Only evidence dated and published by {} is used ({} items; {} left out).</p>",
+        esc(case),
+        esc(&txt(&f["as_of"])),
+        esc(&txt(&f["horizon"])),
+        esc(&txt(&f["runs"])),
+        esc(&txt(&f["seed"])),
+        esc(&txt(&f["as_of"])),
+        esc(&txt(&f["evidence_known"])),
+        esc(&txt(&f["evidence_after"]))
+    );
+    o.push_str("<table><tr><th>provision</th><th>now</th><th>deadline</th><th class=num>met on time</th><th class=num>met by horizon</th><th>met on (median, 80%)</th><th class=num>breached</th><th class=num>suspended</th><th class=num>void</th></tr>");
+    for p in f["provisions"].as_array().into_iter().flatten() {
+        let met = &p["met_date"];
+        let met_on = if met.is_null() {
+            "-".to_string()
+        } else {
+            format!("{} ({} .. {})", txt(&met["median"]), txt(&met["low"]), txt(&met["high"]))
+        };
+        let deadline = match &p["deadline_now"] {
+            serde_json::Value::Null => "-".to_string(),
+            serde_json::Value::String(s) => s.clone(),
+            other => other
+                .get("spread")
+                .map_or_else(|| other.to_string(), |sp| format!("{} ({} .. {})", txt(&sp["median"]), txt(&sp["low"]), txt(&sp["high"]))),
+        };
+        let _ = write!(
+            o,
+            "<tr><td title=\"{}\">{}</td><td>{}</td><td>{}</td><td class=num>{}</td><td class=num>{}</td><td>{}</td><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td></tr>",
+            esc(&txt(&p["title"])),
+            esc(&txt(&p["key"])),
+            esc(&txt(&p["state_now"])),
+            esc(&deadline),
+            pct(&p["p_met_by_deadline"]),
+            pct(&p["p_met_by_horizon"]),
+            esc(&met_on),
+            pct(&p["p_breached"]),
+            pct(&p["p_suspended"]),
+            pct(&p["p_void"])
+        );
+    }
+    o.push_str("</table>");
+    for (measure, svg) in charts {
+        let _ = write!(
+            o,
+            "<figure>{svg}<figcaption>{}: observed readings, then the 10, 50 and 90% bands of the simulated values</figcaption></figure>",
+            esc(measure)
+        );
+    }
+    o.push_str("<h2>Parameters</h2><ul>");
+    for p in f["parameters"].as_array().into_iter().flatten() {
+        let _ = write!(
+            o,
+            "<li><b>{}</b> ({}): {} {} ± {} — {}</li>",
+            esc(&txt(&p["name"])),
+            esc(&txt(&p["model"])),
+            esc(&txt(&p["estimate"])),
+            esc(&txt(&p["unit"])),
+            esc(&txt(&p["uncertainty"])),
+            esc(&txt(&p["basis"]))
+        );
+    }
+    o.push_str("</ul><p>The model and its limits: docs/forecast.md.</p></body></html>\n");
+    o
+}

@@ -233,6 +233,15 @@ fn forecasts_are_reproducible_whatever_the_threads_and_backtests_score() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let svgs: Vec<_> = std::fs::read_dir(&dir).expect("svg dir").filter_map(|e| e.ok()).collect();
     assert!(!svgs.is_empty(), "fan charts are written");
+    let html = dir.join("report.html");
+    let out =
+        pactum(&["forecast", "examples/doha-2020", "--as-of", "2020-06-01", "--runs", "200", "--html", html.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let page = std::fs::read_to_string(&html).expect("report written");
+    // The only address in it is the SVG namespace, which browsers never fetch.
+    let external = page.replace("http://www.w3.org/2000/svg", "");
+    assert!(page.contains("<svg") && page.contains("doha_2020.part_one_b"), "the table and the charts");
+    assert!(!external.contains("http://") && !external.contains("https://") && !external.contains("src="), "no external assets");
     let out = pactum(&["forecast", "examples/doha-2020", "--as-of", "2020-04-01", "--runs", "200", "--scenario", "no/such.scenario"]);
     assert_eq!(out.status.code(), Some(2));
     let out =
