@@ -115,7 +115,8 @@ pub fn prepare(case: &Case, mut items: Vec<Item>) -> Result<Prepared, Vec<Eviden
         errors.sort_by(|a, b| (&a.file, a.row).cmp(&(&b.file, b.row)));
         return Err(errors);
     }
-    active.sort_by(|a, b| (a.date, &items[a.item].id).cmp(&(b.date, &items[b.item].id)));
+    // Items are sorted by id, so their index orders them by id too: no string comparisons.
+    active.sort_by_key(|a| (a.date, a.item));
     Ok(Prepared { items: std::sync::Arc::new(items), active })
 }
 
@@ -136,7 +137,7 @@ impl Prepared {
         for a in &mut active {
             a.date = a.first;
         }
-        active.sort_by(|a, b| (a.date, &self.items[a.item].id).cmp(&(b.date, &self.items[b.item].id)));
+        active.sort_by_key(|a| (a.date, a.item));
         Prepared { items: std::sync::Arc::clone(&self.items), active }
     }
 
