@@ -2,7 +2,7 @@
 
 use crate::dates;
 use crate::mapping::{Mapping, SourceDate};
-use crate::run::{compile, id_ok, one_line, Counting, Lines, Row, Run};
+use crate::run::{compile, id_ok, index_in, missing_columns, one_line, Counting, Lines, Row, Run};
 use crate::{Dataset, Import};
 use pactum_base::{Date, DateRange};
 use pactum_evidence::{EvidenceError, Item, Origin, Relation, Source};
@@ -44,10 +44,6 @@ fn header(file: &str, rdr: &mut csv::Reader<Counting<&[u8]>>) -> Result<Vec<Stri
     }
 }
 
-fn index_in(headers: &[String], name: &str) -> Option<usize> {
-    headers.iter().position(|h| h.eq_ignore_ascii_case(name))
-}
-
 pub(crate) fn read(mut run: Run, text: &[u8], mapping: &Mapping) -> Result<Import, Vec<EvidenceError>> {
     let file = run.file;
     run.id_column = "event_id_cnty";
@@ -58,24 +54,12 @@ pub(crate) fn read(mut run: Run, text: &[u8], mapping: &Mapping) -> Result<Impor
     ));
     let mut lines = Lines::new(text);
     let headers = header(file, &mut rdr)?;
-    let missing: Vec<&str> = REQUIRED.iter().copied().filter(|c| index_in(&headers, c).is_none()).collect();
-    if !missing.is_empty() {
-        let looks_like = if index_in(&headers, "id").is_some() && index_in(&headers, "side_a").is_some() {
-            "this looks like a UCDP GED file: import it with `--dataset ucdp`"
-        } else {
-            "an ACLED export has these columns; was the file saved from a spreadsheet with columns removed?"
-        };
-        return Err(missing
-            .into_iter()
-            .map(|c| EvidenceError {
-                file: file.to_string(),
-                row: 1,
-                field: Some(c.to_string()),
-                message: format!("the column `{c}` is missing"),
-                help: Some(looks_like.to_string()),
-            })
-            .collect());
-    }
+    let looks_like = if index_in(&headers, "id").is_some() && index_in(&headers, "side_a").is_some() {
+        "this looks like a UCDP GED file: import it with `--dataset ucdp`"
+    } else {
+        "an ACLED export has these columns; was the file saved from a spreadsheet with columns removed?"
+    };
+    missing_columns(file, &headers, REQUIRED, looks_like)?;
     let need = |c: &str| index_in(&headers, c).unwrap_or(0);
     let cols = Cols {
         id: need("event_id_cnty"),
@@ -126,13 +110,8 @@ pub(crate) fn read(mut run: Run, text: &[u8], mapping: &Mapping) -> Result<Impor
             run.unmatched(key);
             continue;
         };
-        let actor = run.who(rule.actor, &row);
-        let target = run.who(rule.target, &row);
-        let Ok((quantity, _)) = run.quantity(rule.quantity, &row) else {
-            run.bad_rows += 1;
-            continue;
-        };
-        let item = build(&cols, &row, &core, mapping, file, rule.kind, actor, target, quantity);
+        let Some(a) = run.apply(rule, &row) else { continue };
+        let item = build(&cols, &row, &core, mapping, file, rule.kind, a.actor, a.target, a.quantity);
         run.emit(item);
     }
     run.finish(Some(Dataset::Acled))

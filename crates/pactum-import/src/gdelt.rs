@@ -101,13 +101,8 @@ pub(crate) fn read(mut run: Run, text: &[u8], mapping: &Mapping) -> Result<Impor
             run.unmatched(row.get(unmatched_by));
             continue;
         };
-        let actor = run.who(rule.actor, &row);
-        let target = run.who(rule.target, &row);
-        let Ok((quantity, _)) = run.quantity(rule.quantity, &row) else {
-            run.bad_rows += 1;
-            continue;
-        };
-        let item = build(&cols, &row, &core, mapping, file, rule.kind, actor, target, quantity);
+        let Some(a) = run.apply(rule, &row) else { continue };
+        let item = build(&cols, &row, &core, mapping, file, rule.kind, a.actor, a.target, a.quantity);
         run.emit(item);
     }
     run.finish(Some(Dataset::Gdelt))

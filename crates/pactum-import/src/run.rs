@@ -230,6 +230,39 @@ pub(crate) fn compile<'m>(
 }
 
 /// The state of one import: counts, errors, ids seen.
+/// The fields a mapping rule gives an item.
+pub(crate) struct Applied {
+    pub actor: Option<String>,
+    pub target: Option<String>,
+    pub quantity: Option<Quantity>,
+    pub remark: Option<String>,
+}
+
+/// Where a column is in a header row, whatever its case.
+pub(crate) fn index_in(headers: &[String], name: &str) -> Option<usize> {
+    headers.iter().position(|h| h.eq_ignore_ascii_case(name))
+}
+
+/// One error per required column the header row lacks, all with the same advice.
+pub(crate) fn missing_columns(file: &str, headers: &[String], required: &[&str], help: &str) -> Result<(), Vec<EvidenceError>> {
+    let errors: Vec<EvidenceError> = required
+        .iter()
+        .filter(|c| index_in(headers, c).is_none())
+        .map(|c| EvidenceError {
+            file: file.to_string(),
+            row: 1,
+            field: Some(c.to_string()),
+            message: format!("the column `{c}` is missing"),
+            help: Some(help.to_string()),
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
 pub(crate) struct Run<'a> {
     pub file: &'a str,
     pub mapping: Option<&'a Mapping>,
@@ -330,6 +363,18 @@ impl<'a> Run<'a> {
             return Some(r);
         }
         None
+    }
+
+    /// What a matched rule makes of a row: actor, target, quantity and any remark on the
+    /// quantity. `None` when the quantity is bad; the row is then counted as bad.
+    pub fn apply(&mut self, rule: &Compiled, row: &Row) -> Option<Applied> {
+        let actor = self.who(rule.actor, row);
+        let target = self.who(rule.target, row);
+        let Ok((quantity, remark)) = self.quantity(rule.quantity, row) else {
+            self.bad_rows += 1;
+            return None;
+        };
+        Some(Applied { actor, target, quantity, remark })
     }
 
     /// The actor (or target) an item gets from a rule.

@@ -2,7 +2,7 @@
 
 use crate::dates;
 use crate::mapping::Mapping;
-use crate::run::{compile, id_ok, one_line, Counting, Lines, Row, Run};
+use crate::run::{compile, id_ok, index_in, missing_columns, one_line, Counting, Lines, Row, Run};
 use crate::{Dataset, Import};
 use pactum_base::{Date, DateRange, Quantity};
 use pactum_evidence::{EvidenceError, Item, Origin, Relation, Source};
@@ -32,10 +32,6 @@ struct Cols {
     unmatched_by: Option<usize>,
 }
 
-fn index_in(headers: &[String], name: &str) -> Option<usize> {
-    headers.iter().position(|h| h.eq_ignore_ascii_case(name))
-}
-
 pub(crate) fn read(mut run: Run, text: &[u8], mapping: &Mapping) -> Result<Import, Vec<EvidenceError>> {
     let file = run.file;
     let mut rdr = csv::ReaderBuilder::new().flexible(false).buffer_capacity(1 << 16).from_reader(Counting::new(
@@ -56,24 +52,12 @@ pub(crate) fn read(mut run: Run, text: &[u8], mapping: &Mapping) -> Result<Impor
             }])
         }
     };
-    let missing: Vec<&str> = REQUIRED.iter().copied().filter(|c| index_in(&headers, c).is_none()).collect();
-    if !missing.is_empty() {
-        let help = if index_in(&headers, "event_id_cnty").is_some() {
-            "this looks like an ACLED export: import it with `--dataset acled`"
-        } else {
-            "use the GED CSV as UCDP publishes it (49 columns, id ... gwnob)"
-        };
-        return Err(missing
-            .into_iter()
-            .map(|c| EvidenceError {
-                file: file.to_string(),
-                row: 1,
-                field: Some(c.to_string()),
-                message: format!("the column `{c}` is missing"),
-                help: Some(help.to_string()),
-            })
-            .collect());
-    }
+    let help = if index_in(&headers, "event_id_cnty").is_some() {
+        "this looks like an ACLED export: import it with `--dataset acled`"
+    } else {
+        "use the GED CSV as UCDP publishes it (49 columns, id ... gwnob)"
+    };
+    missing_columns(file, &headers, REQUIRED, help)?;
     let need = |c: &str| index_in(&headers, c).unwrap_or(0);
     let opt = |c: &str| index_in(&headers, c);
     let cols = Cols {
@@ -119,13 +103,8 @@ pub(crate) fn read(mut run: Run, text: &[u8], mapping: &Mapping) -> Result<Impor
             run.unmatched(key);
             continue;
         };
-        let actor = run.who(rule.actor, &row);
-        let target = run.who(rule.target, &row);
-        let Ok((quantity, remark)) = run.quantity(rule.quantity, &row) else {
-            run.bad_rows += 1;
-            continue;
-        };
-        let item = build(&cols, &row, &core, mapping, file, rule.kind, actor, target, quantity, remark);
+        let Some(a) = run.apply(rule, &row) else { continue };
+        let item = build(&cols, &row, &core, mapping, file, rule.kind, a.actor, a.target, a.quantity, a.remark);
         let id = core.best_outside.then(|| item.id.clone());
         if run.emit(item) {
             run.flagged.extend(id);
