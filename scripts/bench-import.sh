@@ -14,6 +14,7 @@
 #   PHASES=0         skip step (d), the import done step by step (it imports the file twice more)
 #   SUMMARY_ONLY=1   print the summary of the last run in DIR again, and nothing else
 #   REGEN=1          generate the CSV again even if it exists
+#   CARGO_TARGET_DIR where cargo builds (default target/); the binaries are run from there
 #   WAIT_QUIET=1     before each timed step, wait (up to 15 minutes) until no other process uses
 #                    30% of a CPU: on a shared machine, other work skews the figures
 # Everything printed is also written to DIR/results.txt. DuckDB is installed into .bench-venv/.
@@ -105,17 +106,21 @@ for v in ("doha", "all"):
     print(f"  {'new evidence to new verdict':<42} {j['latency_new_evidence_to_verdict_s']:>10.3f} s")
     print(f"    {'read + parse the day':<40} {j['day_read_file_s'] + j['day_parse_s']:>10.3f} s")
     print(f"    {'Store::import_stream (transaction, full sync)':<40} {j['day_store_s']:>10.3f} s")
-    print(f"    {'items_since(last_seq)':<40} {j['since_s']:>10.3f} s")
+    print(f"    {'read the new items (items_since...)':<40} {j['since_s']:>10.3f} s")
     print(f"    {'Prepared::extend':<40} {j['extend_s']:>10.3f} s")
     print(f"    {'evaluate':<40} {j['reevaluate_s']:>10.3f} s")
     if "full_total_s" in j:
-        print(f"  {'full re-read + prepare + evaluate':<42} {j['full_total_s']:>10.3f} s  (items(None) {j['full_reread_s']:.3f} s, prepare {j['full_prepare_s']:.3f} s, evaluate {j['full_evaluate_s']:.3f} s)")
-    print(f"  {'first load: items_since(0) + prepare + evaluate':<42} {j['load_all_s'] + j['prepare_s'] + j['evaluate_s']:>10.3f} s")
-    if "bd_run_s" in j:
+        print(f"  {'full re-read + prepare + evaluate':<42} {j['full_total_s']:>10.3f} s  (read {j['full_reread_s']:.3f} s, prepare {j['full_prepare_s']:.3f} s, evaluate {j['full_evaluate_s']:.3f} s)")
+    print(f"  {'first load: read all + prepare + evaluate':<42} {j['load_all_s'] + j['prepare_s'] + j['evaluate_s']:>10.3f} s")
+    if "bd_earliest_order_s" in j:
+        print(f"    of that evaluate ({j['evaluate_s']:.3f} s): run alone {j['bd_run_s']:.3f} s, of which Prepared::earliest_order {j['bd_earliest_order_s']:.3f} s"
+              f" ({int(j['bd_ranged_items'])} items with a date range); the copy Prepared::earliest_reading would make {j['bd_earliest_reading_s']:.3f} s,"
+              f" same order: {bool(j['bd_same_order'])}")
+    elif "bd_run_s" in j:
         print(f"    of that evaluate ({j['evaluate_s']:.3f} s): run alone {j['bd_run_s']:.3f} s, of which Prepared::earliest_reading {j['bd_earliest_reading_s']:.3f} s"
               f" ({int(j['bd_ranged_items'])} items with a date range)")
-    if "bd_int_sort_s" in j:
-        print(f"    the same copy sorted by (date, item index) instead of (date, id): {j['bd_int_sort_s']:.3f} s, same order: {bool(j['bd_int_sort_same_order'])}")
+    if "same_prepared" in j:
+        print(f"  extended evidence identical to a fresh prepare of everything: {bool(j['same_prepared'])}; same verdict: {bool(j.get('same_verdict', 0))}")
     print(f"  peak RSS {j['peak_rss_mb']:.0f} MB ({j['peak_rss_mb'] / big_mb:.2f}x input)")
     for r, dj in duck.items():
         if dj:
@@ -181,8 +186,9 @@ echo "kernel $(uname -r); $(rustc --version); date $(date -u +%Y-%m-%dT%H:%M:%SZ
 echo "== build (release)"
 cargo build --release -p pactum-cli
 cargo build --release -p pactum-import --example gen_acled --example bench_incremental
-PACTUM=target/release/pactum
-BENCH_INC=target/release/examples/bench_incremental
+TARGET=${CARGO_TARGET_DIR:-target}
+PACTUM=$TARGET/release/pactum
+BENCH_INC=$TARGET/release/examples/bench_incremental
 
 echo "== DuckDB in .bench-venv"
 if [ ! -x .bench-venv/bin/python ]; then
@@ -195,7 +201,7 @@ fi
 
 echo "== generate $ROWS rows: $BIG"
 if [ "${REGEN:-0}" = 1 ] || [ ! -s "$BIG" ]; then
-    timed generate sh -c "target/release/examples/gen_acled bulk $ROWS > '$BIG.tmp'"
+    timed generate sh -c "'$TARGET/release/examples/gen_acled' bulk $ROWS > '$BIG.tmp'"
     mv "$BIG.tmp" "$BIG"
 else
     echo "   (exists; REGEN=1 to write it again)"

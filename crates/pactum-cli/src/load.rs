@@ -13,6 +13,9 @@ pub struct Loaded {
     pub evidence: Result<pactum_engine::Prepared, Vec<EvidenceError>>,
     pub agreement_files: Vec<PathBuf>,
     pub evidence_files: Vec<PathBuf>,
+    /// The store whose items were read lean (without notes and sources), if any: the items a
+    /// report cites are read again in full from it ([`Loaded::complete_citations`]).
+    pub lean_store: Option<pactum_store::StoreUrl>,
 }
 
 impl Loaded {
@@ -98,10 +101,63 @@ pub fn load(path: &Path, extra_evidence: &[PathBuf], from: &EvidenceSource) -> R
     if let Some(day) = from.known_on {
         items.retain(|it| public_by(it, day));
     }
-    if let Some(url) = &from.store {
-        let mut store = pactum_store::Store::open(url).map_err(|e| Fatal(e.to_string()))?;
-        items.extend(store.items(from.known_on).map_err(|e| Fatal(e.to_string()))?);
+    let mut lean_store = None;
+    let evidence = match &from.store {
+        _ if !errors.is_empty() => Err(errors),
+        None => pactum_engine::prepare(&case, items),
+        Some(url) => {
+            let store_err = |e: pactum_store::StoreError| Fatal(e.to_string());
+            let mut store = pactum_store::Store::open(url).map_err(store_err)?;
+            // Lean items (no notes, no sources): evaluation does not read them, and on large
+            // stores they are most of the memory. The few items a report cites are read again
+            // in full when it is written (`with_full_citations`).
+            let mut all = items.clone();
+            all.extend(store.items_for_evaluation(from.known_on).map_err(store_err)?);
+            match pactum_engine::prepare(&case, all) {
+                Ok(ev) => {
+                    lean_store = Some(url.clone());
+                    Ok(ev)
+                }
+                // Errors name each item's file and row, which lean items lack (and an id used
+                // both in a file and in the store is allowed if the store's copy came from that
+                // same file): prepare again from the full items.
+                Err(_) => {
+                    items.extend(store.items(from.known_on).map_err(store_err)?);
+                    pactum_engine::prepare(&case, items)
+                }
+            }
+        }
+    };
+    Ok(Loaded { case, diagnostics, sources, evidence, agreement_files, evidence_files, lean_store })
+}
+
+impl Loaded {
+    /// Gives every cited item read lean from the store (see [`load`]) its source, note, file
+    /// and row, read again by id. Statuses that cite no such item stay as they are.
+    pub fn complete_citations(&self, statuses: &mut [pactum_engine::Status]) {
+        let Some(url) = &self.lean_store else { return };
+        let lean = |c: &pactum_engine::Cited| c.file.is_empty();
+        let mut ids: Vec<String> = statuses.iter().flat_map(|s| s.evidence.iter().filter(|c| lean(c)).map(|c| c.id.clone())).collect();
+        if ids.is_empty() {
+            return;
+        }
+        ids.sort();
+        ids.dedup();
+        let full = pactum_store::Store::open(url).and_then(|mut s| s.items_by_ids(&ids));
+        let full: std::collections::HashMap<String, Item> = match full {
+            Ok(v) => v.into_iter().map(|it| (it.id.clone(), it)).collect(),
+            Err(e) => {
+                eprintln!("warning: cannot read the cited items again from the store: {e}");
+                return;
+            }
+        };
+        for c in statuses.iter_mut().flat_map(|s| s.evidence.iter_mut()).filter(|c| lean(c)) {
+            if let Some(it) = full.get(&c.id) {
+                c.source = it.source.to_string();
+                c.note = it.note.clone();
+                c.file = it.origin.file.clone();
+                c.row = it.origin.row;
+            }
+        }
     }
-    let evidence = if errors.is_empty() { pactum_engine::prepare(&case, items) } else { Err(errors) };
-    Ok(Loaded { case, diagnostics, sources, evidence, agreement_files, evidence_files })
 }

@@ -195,6 +195,30 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Run the monitoring server: the dashboard at http://ADDR/ and the JSON API under
+    /// /api/v1/ (docs/api.md). An empty store gets the Doha 2020 case and a first admin.
+    Serve {
+        /// The store (`sqlite:PATH`, created if missing, or `postgres://...` for a shared
+        /// deployment: several servers can serve one database).
+        #[arg(long, env = "PACTUM_STORE", default_value = "sqlite:pactum.db", value_name = "URL")]
+        store: String,
+        /// Where to listen.
+        #[arg(long, env = "PACTUM_LISTEN", default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+        listen: String,
+        /// Let anyone read the dashboard and the API without logging in (writes still need a user).
+        #[arg(long)]
+        public_read: bool,
+        /// Do not load the Doha 2020 example into an empty store.
+        #[arg(long)]
+        no_example: bool,
+        /// The first admin's password, used only when the store has no user yet (otherwise one
+        /// is generated and printed once).
+        #[arg(long, env = "PACTUM_ADMIN_PASSWORD", value_name = "PASSWORD", hide_env_values = true)]
+        admin_password: Option<String>,
+        /// Mark the session cookie `Secure`: set this when the server is behind HTTPS.
+        #[arg(long)]
+        secure_cookies: bool,
+    },
     /// Rewrite agreement files in the canonical layout.
     Fmt {
         /// Agreement files or case folders.
@@ -208,8 +232,31 @@ enum Command {
     },
 }
 
+/// `pactum status ... | head` must end quietly when `head` stops reading, as other command-line
+/// tools do, instead of panicking on the closed pipe: restore the default action of SIGPIPE,
+/// which Rust's runtime sets to "ignore".
+#[cfg(unix)]
+fn quiet_on_closed_pipe() {
+    unsafe extern "C" {
+        fn signal(signum: i32, handler: usize) -> usize;
+    }
+    const SIGPIPE: i32 = 13;
+    const SIG_DFL: usize = 0;
+    // SAFETY: called once at start, before any thread exists; SIG_DFL is always a valid action.
+    unsafe {
+        signal(SIGPIPE, SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn quiet_on_closed_pipe() {}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A server writes to sockets, where a closed peer must never end the process.
+    if !matches!(cli.command, Command::Serve { .. }) {
+        quiet_on_closed_pipe();
+    }
     let color = match cli.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -329,6 +376,7 @@ fn run(cmd: Command, out: &Out) -> Result<u8, Fatal> {
                 report.provisions.retain(|p| p.agreement == a);
                 report.timeline.retain(|c| c.provision.starts_with(&format!("{a}.")));
             }
+            l.complete_citations(&mut report.provisions);
             match args.format {
                 Format::Json => println!("{}", output::status_json(&l.case, &report)),
                 Format::Table => print!("{}", output::status_table(&l.case, &report, out)),
@@ -372,9 +420,11 @@ fn run(cmd: Command, out: &Out) -> Result<u8, Fatal> {
             }
             let Ok(ev) = &l.evidence else { return Ok(1) };
             let p = l.case.find_provision(&provision).map_err(Fatal)?;
-            let report = pactum_engine::evaluate(&l.case, ev, as_of);
+            let mut report = pactum_engine::evaluate(&l.case, ev, as_of);
             let key = &l.case.provisions[p].key;
-            let Some(status) = report.provisions.iter().find(|s| &s.key == key) else { return Ok(1) };
+            report.provisions.retain(|s| &s.key == key);
+            l.complete_citations(&mut report.provisions);
+            let Some(status) = report.provisions.first() else { return Ok(1) };
             let history: Vec<_> = report.timeline.iter().filter(|c| c.provision == status.key).cloned().collect();
             match args.format {
                 Format::Json => println!("{}", output::explain_json(as_of, status, &history)),
@@ -464,6 +514,9 @@ fn run(cmd: Command, out: &Out) -> Result<u8, Fatal> {
             &ImportArgs { store: &store, recorded_on: &recorded_on, dataset: &dataset, mapping: mapping.as_deref(), keep_going },
             out,
         ),
+        Command::Serve { store, listen, public_read, no_example, admin_password, secure_cookies } => {
+            serve(&store, &listen, public_read, !no_example, admin_password, secure_cookies)
+        }
         Command::Imports { store, format } => {
             let url = StoreUrl::parse(&store).map_err(|e| Fatal(e.to_string()))?;
             let mut s = Store::open(&url).map_err(|e| Fatal(e.to_string()))?;
@@ -475,6 +528,41 @@ fn run(cmd: Command, out: &Out) -> Result<u8, Fatal> {
             Ok(0)
         }
     }
+}
+
+fn serve(store: &str, listen: &str, public_read: bool, seed: bool, admin_password: Option<String>, secure: bool) -> Result<u8, Fatal> {
+    let url = StoreUrl::parse(store).map_err(|e| Fatal(e.to_string()))?;
+    if let Some(p) = &admin_password {
+        if p.chars().count() < 10 {
+            return Err(Fatal("the admin password needs at least 10 characters".into()));
+        }
+    }
+    let mut config = pactum_server::Config::new(url.clone());
+    config.public_read = public_read;
+    config.seed_example = seed;
+    config.admin_password = admin_password;
+    config.secure_cookies = secure;
+    let (app, report) = pactum_server::setup(config).map_err(Fatal)?;
+    if report.seeded_documents > 0 {
+        eprintln!(
+            "loaded the Doha 2020 example into the empty store: {} agreement files, {} evidence items",
+            report.seeded_documents, report.seeded_items
+        );
+    }
+    match &report.created_admin {
+        Some((name, Some(password))) => eprintln!("created the first user `{name}` (admin) with the password {password}\nwrite it down: it is not shown again (an admin can change it on the dashboard)"),
+        Some((name, None)) => eprintln!("created the first user `{name}` (admin) with the password given"),
+        None => {}
+    }
+    let rt =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Fatal(format!("cannot start the server: {e}")))?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| Fatal(format!("cannot listen on `{listen}`: {e}")))?;
+        let addr = listener.local_addr().map_err(|e| Fatal(e.to_string()))?;
+        eprintln!("pactum serves {url} at http://{addr}/ (Ctrl-C stops it)");
+        pactum_server::serve(app, listener).await.map_err(|e| Fatal(format!("the server stopped: {e}")))
+    })?;
+    Ok(0)
 }
 
 fn now_utc() -> String {

@@ -15,6 +15,7 @@ pub mod reference;
 pub mod semantics;
 pub mod series;
 pub mod value;
+pub mod views;
 
 use pactum_base::Date;
 use pactum_check::model::Case;
@@ -97,9 +98,12 @@ pub struct Outcome {
 /// The first day worth evaluating: the earliest signing or date an agreement names (nothing is
 /// decided before it; earlier evidence still counts), or the first evidence when there is none.
 pub fn start_date(case: &Case, plan: &Plan, ev: &Prepared, as_of: Date) -> Date {
+    start_from(case, plan, ev.active.first().map(|a| a.date), as_of)
+}
+
+fn start_from(case: &Case, plan: &Plan, first_item: Option<Date>, as_of: Date) -> Date {
     let signed = case.agreements.iter().filter_map(|a| a.signed).min();
     let named = plan.earliest_date();
-    let first_item = ev.active.first().map(|a| a.date);
     let from_text = [signed, named].into_iter().flatten().min();
     from_text.or(first_item).unwrap_or(as_of).min(as_of)
 }
@@ -120,10 +124,10 @@ fn step_day<E: Evidence>(ctx: &Ctx<E>, hist: &mut [Hist], d: Date, timeline: &mu
     changed
 }
 
-fn run_sparse(case: &Case, plan: &Plan, ev: &Prepared, as_of: Date) -> Outcome {
-    let idx = Indexed::new(case, plan, ev);
+fn run_sparse(case: &Case, plan: &Plan, ev: &Prepared, as_of: Date, reading: prepare::Reading) -> Outcome {
+    let idx = Indexed::with_reading(case, plan, ev, reading);
     let ctx = Ctx { case, plan, ev: &idx };
-    let start = start_date(case, plan, ev, as_of);
+    let start = start_from(case, plan, ev.first_day(reading), as_of);
     let n = case.provisions.len();
     let mut hist = vec![Hist::new(start); n];
     let mut timeline = Vec::new();
@@ -183,9 +187,9 @@ pub fn give_benefit_of_doubt(late: &mut Outcome, early: &Outcome) {
 /// The states of every provision on `as_of` and the timeline up to it.
 pub fn run(case: &Case, ev: &Prepared, as_of: Date) -> Outcome {
     let plan = Plan::new(case);
-    let mut out = run_sparse(case, &plan, ev, as_of);
+    let mut out = run_sparse(case, &plan, ev, as_of, prepare::Reading::Latest);
     if ev.has_ranges() {
-        let early = run_sparse(case, &plan, &ev.earliest_reading(), as_of);
+        let early = run_sparse(case, &plan, ev, as_of, prepare::Reading::Earliest);
         give_benefit_of_doubt(&mut out, &early);
     }
     out

@@ -2,7 +2,7 @@
 //! window of any series is read in logarithmic time.
 
 use crate::plan::{Plan, SeriesId};
-use crate::prepare::{matches, Prepared};
+use crate::prepare::{matches, Prepared, Reading};
 use crate::value::Value;
 use pactum_base::Date;
 use pactum_check::model::Case;
@@ -17,11 +17,11 @@ pub trait Evidence {
     fn first(&self, s: SeriesId, until: Date) -> Option<Date>;
 }
 
-struct Series {
+pub(crate) struct Series {
     agg: Agg,
     /// Indices into `Prepared::active`, sorted by date.
     items: Vec<usize>,
-    dates: Vec<Date>,
+    pub(crate) dates: Vec<Date>,
     lo: Vec<f64>,
     hi: Vec<f64>,
     contested: Vec<bool>,
@@ -32,16 +32,30 @@ struct Series {
 }
 
 pub struct Indexed {
-    series: Vec<Series>,
+    pub(crate) series: Vec<Series>,
 }
 
 impl Indexed {
     pub fn new(case: &Case, plan: &Plan, ev: &Prepared) -> Indexed {
+        Indexed::with_reading(case, plan, ev, Reading::Latest)
+    }
+
+    /// The indexes for one reading of ranged dates. For [`Reading::Earliest`] the items are
+    /// visited in [`Prepared::earliest_order`] and dated by their first day: the same indexes as
+    /// `Indexed::new` of [`Prepared::earliest_reading`], except that `cite` gives indices into
+    /// `ev.active`, without copying the items.
+    pub fn with_reading(case: &Case, plan: &Plan, ev: &Prepared, reading: Reading) -> Indexed {
         // Group items by kind once, so each series scans only its own kind.
         let mut by_kind: Vec<Vec<usize>> = vec![Vec::new(); case.kinds.len()];
-        for (i, it) in ev.active.iter().enumerate() {
-            by_kind[it.kind].push(i);
+        let mut visit = |i: usize| by_kind[ev.active[i].kind].push(i);
+        match reading {
+            Reading::Latest => (0..ev.active.len()).for_each(&mut visit),
+            Reading::Earliest => ev.earliest_order().into_iter().for_each(&mut visit),
         }
+        let date_of = |it: &crate::prepare::PItem| match reading {
+            Reading::Latest => it.date,
+            Reading::Earliest => it.first,
+        };
         let series = plan
             .series
             .iter()
@@ -78,10 +92,10 @@ impl Indexed {
                         },
                     };
                     if !contested && s.first_definite.is_none() {
-                        s.first_definite = Some(it.date);
+                        s.first_definite = Some(date_of(it));
                     }
                     s.items.push(i);
-                    s.dates.push(it.date);
+                    s.dates.push(date_of(it));
                     s.lo.push(lo);
                     s.hi.push(hi);
                     s.contested.push(contested);

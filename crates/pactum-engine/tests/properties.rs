@@ -53,6 +53,71 @@ proptest! {
         prop_assert_eq!(pactum_engine::run(&case, &ev, as_of), pactum_engine::run(&case, &all, as_of));
     }
 
+    /// `extend` is `prepare` of everything: the same items, the same active list (numbering,
+    /// order, denials), whatever the split. The parts are random (new items correct, retract
+    /// and deny held ones; new ids sort before, between and after held ones; some reuse a held
+    /// id from the same file), added in up to three steps, each part in random row order.
+    #[test]
+    fn extend_is_prepare_of_everything(seed in any::<u64>(), split in any::<u64>()) {
+        let Some((case, items, as_of)) = build(seed) else { return Ok(()) };
+        let mut r = Rng::new(split);
+        let items = rename_and_repeat(items, &mut r);
+        let parts = random_parts(&items, &mut r);
+        let mut ev = pactum_engine::prepare(&case, parts[0].clone()).expect("valid");
+        let mut so_far = parts[0].clone();
+        for part in &parts[1..] {
+            ev.extend(&case, part.clone()).expect("valid");
+            so_far.extend(part.iter().cloned());
+            let whole = pactum_engine::prepare(&case, so_far.clone()).expect("valid");
+            prop_assert_eq!(ev.items.as_ref(), whole.items.as_ref());
+            prop_assert_eq!(format!("{:?}", ev.active), format!("{:?}", whole.active));
+        }
+        // The same rows in the same order (rows that repeat an id are told apart by their order).
+        let all = pactum_engine::prepare(&case, so_far).expect("valid");
+        prop_assert_eq!(ev.items.as_ref(), all.items.as_ref());
+        prop_assert_eq!(format!("{:?}", ev.active), format!("{:?}", all.active));
+        prop_assert_eq!(pactum_engine::run(&case, &ev, as_of), pactum_engine::run(&case, &all, as_of));
+        let early = ev.earliest_reading();
+        prop_assert_eq!(format!("{:?}", early.active), format!("{:?}", all.earliest_reading().active));
+    }
+
+    /// New items with errors (a reference to nothing, an unknown kind, a held id from another
+    /// file): `extend` reports what `prepare` of everything reports, and changes nothing.
+    #[test]
+    fn extend_with_errors_reports_what_prepare_reports(seed in any::<u64>(), split in any::<u64>()) {
+        let Some((case, items, _)) = build(seed) else { return Ok(()) };
+        let mut r = Rng::new(split);
+        let items = rename_and_repeat(items, &mut r);
+        let parts = random_parts(&items, &mut r);
+        let old: Vec<_> = parts[0].clone();
+        let mut new: Vec<_> = parts[1..].concat();
+        if new.is_empty() {
+            return Ok(());
+        }
+        for _ in 0..1 + r.below(3) {
+            let i = r.below(new.len() as u64) as usize;
+            let mut bad = new[i].clone();
+            bad.origin.row += 1000;
+            match r.below(3) {
+                0 => bad.reference = Some("nothing".into()),
+                1 => bad.kind = "atack".into(),
+                _ => {
+                    let from = if old.is_empty() { &new } else { &old };
+                    bad.id = from[r.below(from.len() as u64) as usize].id.clone();
+                    bad.origin.file = "other.csv".into();
+                }
+            }
+            new.push(bad);
+        }
+        let mut ev = pactum_engine::prepare(&case, old.clone()).expect("valid");
+        let before = (ev.items.as_ref().clone(), format!("{:?}", ev.active));
+        let got = ev.extend(&case, new.clone());
+        let want = pactum_engine::prepare(&case, old.into_iter().chain(new).collect());
+        prop_assert!(want.is_err());
+        prop_assert_eq!(got.err(), want.err());
+        prop_assert_eq!((ev.items.as_ref().clone(), format!("{:?}", ev.active)), before);
+    }
+
     #[test]
     fn row_order_does_not_matter(seed in any::<u64>(), shuffle in any::<u64>()) {
         let Some((case, items, as_of)) = build(seed) else { return Ok(()) };
@@ -66,6 +131,62 @@ proptest! {
         let b = pactum_engine::run(&case, &pactum_engine::prepare(&case, shuffled).expect("valid"), as_of);
         prop_assert_eq!(a, b);
     }
+}
+
+/// Gives some items ids that sort before or after every other (references follow), and
+/// repeats a few rows under an id already used, in the same file (which is allowed).
+fn rename_and_repeat(mut items: Vec<pactum_evidence::Item>, r: &mut Rng) -> Vec<pactum_evidence::Item> {
+    let mut renamed = std::collections::HashMap::new();
+    for it in &mut items {
+        let prefix = r.pick(&["", "", "0", "~"]);
+        let id = format!("{prefix}{}", it.id);
+        renamed.insert(it.id.clone(), id.clone());
+        it.id = id;
+    }
+    for it in &mut items {
+        if let Some(x) = &it.reference {
+            it.reference = renamed.get(x).cloned();
+        }
+    }
+    let n = items.len();
+    for _ in 0..r.below(3) {
+        if n == 0 {
+            break;
+        }
+        let mut again = items[r.below(n as u64) as usize].clone();
+        again.origin.row += 500;
+        again.rel = pactum_evidence::Relation::Asserts;
+        again.reference = None;
+        items.push(again);
+    }
+    items
+}
+
+/// Splits items into one to four parts, each in random row order; every reference points into
+/// its own part or an earlier one.
+fn random_parts(items: &[pactum_evidence::Item], r: &mut Rng) -> Vec<Vec<pactum_evidence::Item>> {
+    let k = 1 + r.below(4) as usize;
+    let mut part_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut parts = vec![Vec::new(); k];
+    for it in items {
+        let mut p = r.below(k as u64) as usize;
+        if let Some(t) = it.reference.as_deref().and_then(|x| part_of.get(x)) {
+            p = p.max(*t);
+        }
+        // A repeated id goes where its last row went, or later.
+        if let Some(t) = part_of.get(it.id.as_str()) {
+            p = p.max(*t);
+        }
+        part_of.insert(&it.id, p);
+        parts[p].push(it.clone());
+    }
+    for part in &mut parts {
+        for i in (1..part.len()).rev() {
+            let j = r.below(i as u64 + 1) as usize;
+            part.swap(i, j);
+        }
+    }
+    parts
 }
 
 /// The generator must reach every state, or the agreement test above proves little.

@@ -1,11 +1,17 @@
 //! The shared backend: PostgreSQL, for a team and for several server instances.
 
-use crate::{ImportMeta, ImportOutcome, ImportRecord, Producer, Row, StoreError, StoreUrl, StreamError, SCHEMA_VERSION};
+use crate::{
+    lean_item, AuditEntry, ImportMeta, ImportOutcome, ImportRecord, Producer, Row, StoreError, StoreUrl, StreamError, LEAN_COLUMNS,
+    SCHEMA_VERSION,
+};
 use pactum_base::Date;
+use pactum_evidence::Item;
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, NoTls};
 use std::io::Write;
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE imports (
     id BIGSERIAL PRIMARY KEY,
     file_name TEXT NOT NULL,
@@ -45,7 +51,50 @@ BEGIN
 END $$;
 CREATE TRIGGER items_append_only BEFORE UPDATE OR DELETE ON items FOR EACH ROW EXECUTE FUNCTION pactum_append_only();
 CREATE TRIGGER imports_append_only BEFORE UPDATE OR DELETE ON imports FOR EACH ROW EXECUTE FUNCTION pactum_append_only();
-"#];
+"#,
+    r#"
+CREATE TABLE documents (
+    seq BIGSERIAL PRIMARY KEY,
+    name TEXT NOT NULL,
+    text TEXT,
+    added_by TEXT NOT NULL,
+    added_at TEXT NOT NULL
+);
+CREATE INDEX documents_name ON documents(name, seq);
+CREATE TABLE users (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_name TEXT NOT NULL REFERENCES users(name),
+    csrf TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE TABLE tokens (
+    id BIGSERIAL PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    user_name TEXT NOT NULL REFERENCES users(name),
+    label TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+CREATE TABLE audit (
+    seq BIGSERIAL PRIMARY KEY,
+    at TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE TRIGGER documents_append_only BEFORE UPDATE OR DELETE ON documents FOR EACH ROW EXECUTE FUNCTION pactum_append_only();
+CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit FOR EACH ROW EXECUTE FUNCTION pactum_append_only();
+"#,
+];
 
 const COLUMNS: &str = "id, recorded_on, date_first, date_last, kind, actor, target, q_low, q_high, place, rel, ref, \
     source_outlet, source_date, source_title, source_url, note, origin_file, origin_row";
@@ -54,7 +103,7 @@ const COLUMNS: &str = "id, recorded_on, date_first, date_last, kind, actor, targ
 const MIGRATION_LOCK: i64 = 0x7061_6374_756d;
 
 pub struct Pg {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 fn row_from(r: &postgres::Row) -> Row {
@@ -144,7 +193,13 @@ impl Pg {
         Ok(())
     }
 
-    pub fn import_stream(&mut self, meta: &ImportMeta, hash: &str, produce: &mut Producer) -> Result<ImportOutcome, StreamError> {
+    pub fn import_stream(
+        &mut self,
+        meta: &ImportMeta,
+        hash: &str,
+        produce: &mut Producer,
+        audit: Option<&AuditEntry>,
+    ) -> Result<ImportOutcome, StreamError> {
         let mut tx = self.client.transaction().map_err(StoreError::from)?;
         // Two imports of the same file at once: the second waits, then finds the first.
         tx.execute("LOCK TABLE imports IN SHARE ROW EXCLUSIVE MODE", &[]).map_err(StoreError::from)?;
@@ -248,14 +303,65 @@ impl Pg {
         )
         .map_err(StoreError::from)?;
         let rec = import_from(&tx.query_one(&format!("{sel} WHERE id = $1"), &[&import_id]).map_err(StoreError::from)?);
+        if let Some(a) = audit {
+            crate::pg_team::insert_audit(&mut tx, a).map_err(StoreError::from)?;
+        }
         tx.commit().map_err(StoreError::from)?;
         Ok(ImportOutcome::Added(rec))
     }
 
-    pub fn items(&mut self, known_on: Option<Date>) -> Result<Vec<Row>, StoreError> {
+    pub fn items(&mut self, known_on: Option<Date>) -> Result<Vec<Item>, StoreError> {
         let bound = known_on.map_or(i32::MAX, |d| d.days());
-        let rows = self.client.query(&format!("SELECT {COLUMNS} FROM items WHERE recorded_on <= $1 ORDER BY seq"), &[&bound])?;
-        Ok(rows.iter().map(row_from).collect())
+        let mut out = Vec::new();
+        // Row by row, so that the result set and the items are not held at once.
+        let mut rows = self.client.query_raw(&format!("SELECT {COLUMNS} FROM items WHERE recorded_on <= $1 ORDER BY seq"), [&bound])?;
+        while let Some(r) = rows.next()? {
+            out.push(row_from(&r).into_item());
+        }
+        Ok(out)
+    }
+
+    pub fn items_lean(&mut self, known_on: Option<Date>) -> Result<Vec<Item>, StoreError> {
+        let bound = known_on.map_or(i32::MAX, |d| d.days());
+        Ok(self.lean("recorded_on <= $1", &bound)?.0)
+    }
+
+    pub fn items_since_lean(&mut self, after: i64) -> Result<(Vec<Item>, i64), StoreError> {
+        let (items, last) = self.lean("seq > $1", &after)?;
+        Ok((items, last.max(after)))
+    }
+
+    /// Lean items matching a filter on one parameter, in the order they were added, and the
+    /// last sequence number read (0 if none). Row by row, so that the result set and the items
+    /// are not held at once.
+    fn lean(&mut self, filter: &str, param: &(dyn postgres::types::ToSql + Sync)) -> Result<(Vec<Item>, i64), StoreError> {
+        let mut out = Vec::new();
+        let mut last = 0;
+        let mut rows = self.client.query_raw(&format!("SELECT {LEAN_COLUMNS}, seq FROM items WHERE {filter} ORDER BY seq"), [param])?;
+        while let Some(r) = rows.next()? {
+            out.push(lean_item(
+                r.get(0),
+                r.get(1),
+                r.get(2),
+                r.get(3),
+                r.get(4),
+                r.get(5),
+                (r.get(6), r.get(7)),
+                r.get(8),
+                r.get::<_, &str>(9),
+                r.get(10),
+                r.get(11),
+                r.get(12),
+            ));
+            last = r.get(13);
+        }
+        Ok((out, last))
+    }
+
+    /// The items with these ids, with their sequence numbers.
+    pub fn items_by_ids(&mut self, ids: &[String]) -> Result<Vec<(i64, Item)>, StoreError> {
+        let rows = self.client.query(&format!("SELECT {COLUMNS}, seq FROM items WHERE id = ANY($1)"), &[&ids])?;
+        Ok(rows.iter().map(|r| (r.get::<_, i64>(19), row_from(r).into_item())).collect())
     }
 
     pub fn items_since(&mut self, after: i64) -> Result<(Vec<Row>, i64), StoreError> {

@@ -1,0 +1,216 @@
+//! What the server derives from the store: the checked case, the prepared evidence and
+//! evaluations, tagged with the store version they come from. Each request reads the store's
+//! version (one indexed query) and reuses the snapshot if nothing changed; otherwise one
+//! request rebuilds it, reading only the new items when only evidence was added.
+
+use crate::error::ApiError;
+use crate::App;
+use axum::http::StatusCode;
+use pactum_base::Date;
+use pactum_check::Case;
+use pactum_engine::{Prepared, Report};
+use pactum_evidence::{EvidenceError, Item, Relation};
+use pactum_store::{Document, StoreVersion};
+use pactum_syntax::{Diagnostic, Severity, SourceMap};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+
+/// The agreement files and what the checker made of them.
+pub struct CaseState {
+    pub docs: Vec<Document>,
+    pub case: Case,
+    pub diagnostics: Vec<Diagnostic>,
+    pub sources: SourceMap,
+}
+
+impl CaseState {
+    pub fn check(docs: Vec<Document>) -> CaseState {
+        let inputs: Vec<(String, String)> = docs.iter().map(|d| (d.name.clone(), d.text.clone().unwrap_or_default())).collect();
+        let (case, diagnostics, sources) = pactum_check::check_sources(&inputs);
+        CaseState { docs, case, diagnostics, sources }
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+    }
+}
+
+/// Who points at an item: the denials, corrections and retractions of it.
+#[derive(Default)]
+pub struct Relations {
+    pub denied_by: HashMap<String, Vec<String>>,
+    pub corrected_by: HashMap<String, Vec<String>>,
+    pub retracted_by: HashMap<String, Vec<String>>,
+}
+
+pub struct Snapshot {
+    pub version: StoreVersion,
+    pub case: Arc<CaseState>,
+    /// Every item, sorted by id (also those the case cannot use, for the evidence page).
+    pub items: Arc<Vec<Item>>,
+    pub evidence: Result<Prepared, Vec<EvidenceError>>,
+    evals: Mutex<HashMap<Date, Arc<Report>>>,
+    relations: OnceLock<Relations>,
+    /// Answers already serialised, by request path and query: a read that the store has not
+    /// changed since costs a lookup.
+    answers: Mutex<HashMap<String, axum::body::Bytes>>,
+}
+
+const EVAL_CACHE: usize = 256;
+
+impl Snapshot {
+    fn new(version: StoreVersion, case: Arc<CaseState>, mut items: Vec<Item>) -> Snapshot {
+        items.sort_by(|a, b| a.id.cmp(&b.id));
+        let evidence = pactum_engine::prepare(&case.case, items.clone());
+        Snapshot {
+            version,
+            case,
+            items: Arc::new(items),
+            evidence,
+            evals: Mutex::new(HashMap::new()),
+            relations: OnceLock::new(),
+            answers: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The state of every provision on `as_of`, computed once per store version and date.
+    pub fn evaluate(&self, as_of: Date) -> Result<Arc<Report>, ApiError> {
+        if self.case.has_errors() {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "case_has_errors",
+                "the agreement files in the store have errors, so nothing can be evaluated; an admin can see them at GET /api/v1/check",
+            ));
+        }
+        let ev = match &self.evidence {
+            Ok(ev) => ev,
+            Err(errs) => {
+                let first = errs.first().map_or(String::new(), |e| format!(": {} (item from {} row {})", e.message, e.file, e.row));
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "evidence_has_errors",
+                    format!("the evidence in the store does not fit the agreements{first}; {} problem(s) in all", errs.len()),
+                ));
+            }
+        };
+        if let Some(r) = self.evals.lock().ok().and_then(|m| m.get(&as_of).cloned()) {
+            return Ok(r);
+        }
+        let r = Arc::new(pactum_engine::evaluate(&self.case.case, ev, as_of));
+        if let Ok(mut m) = self.evals.lock() {
+            if m.len() >= EVAL_CACHE {
+                m.clear();
+            }
+            m.insert(as_of, r.clone());
+        }
+        Ok(r)
+    }
+
+    /// The JSON answer for `key` (a path and query), made by `make` the first time.
+    pub fn answer(&self, key: &str, make: impl FnOnce() -> Result<serde_json::Value, ApiError>) -> Result<axum::body::Bytes, ApiError> {
+        if let Some(b) = self.answers.lock().ok().and_then(|m| m.get(key).cloned()) {
+            return Ok(b);
+        }
+        let v = make()?;
+        let b =
+            axum::body::Bytes::from(serde_json::to_vec(&v).map_err(|e| ApiError::bad(format!("the answer could not be written: {e}")))?);
+        if let Ok(mut m) = self.answers.lock() {
+            if m.len() >= EVAL_CACHE {
+                m.clear();
+            }
+            m.insert(key.to_string(), b.clone());
+        }
+        Ok(b)
+    }
+
+    pub fn relations(&self) -> &Relations {
+        self.relations.get_or_init(|| {
+            let mut r = Relations::default();
+            for it in self.items.iter() {
+                let Some(target) = &it.reference else { continue };
+                let map = match it.rel {
+                    Relation::Denies => &mut r.denied_by,
+                    Relation::Corrects => &mut r.corrected_by,
+                    Relation::Retracts => &mut r.retracted_by,
+                    Relation::Asserts => continue,
+                };
+                map.entry(target.clone()).or_default().push(it.id.clone());
+            }
+            r
+        })
+    }
+
+    pub fn item(&self, id: &str) -> Option<&Item> {
+        self.items.binary_search_by(|it| it.id.as_str().cmp(id)).ok().map(|i| &self.items[i])
+    }
+}
+
+#[derive(Default)]
+pub struct Snapshots {
+    current: RwLock<Option<Arc<Snapshot>>>,
+    rebuild: tokio::sync::Mutex<()>,
+}
+
+impl Snapshots {
+    fn get(&self) -> Option<Arc<Snapshot>> {
+        self.current.read().ok().and_then(|g| g.clone())
+    }
+    fn set(&self, s: Arc<Snapshot>) {
+        if let Ok(mut g) = self.current.write() {
+            *g = Some(s);
+        }
+    }
+}
+
+/// The snapshot for the store as it is now.
+pub async fn current(app: &Arc<App>) -> Result<Arc<Snapshot>, ApiError> {
+    let version = app.pool.run(|s| s.version()).await?;
+    if let Some(s) = app.snapshots.get() {
+        if s.version == version {
+            return Ok(s);
+        }
+    }
+    let _guard = app.snapshots.rebuild.lock().await;
+    let old = app.snapshots.get();
+    if let Some(s) = &old {
+        // Another request rebuilt it while this one waited.
+        if s.version.items >= version.items && s.version.documents >= version.documents {
+            return Ok(s.clone());
+        }
+    }
+    let old2 = old.clone();
+    let snap = app
+        .pool
+        .run(move |s| {
+            let version = s.version()?;
+            match old2 {
+                // Only evidence was added: read just the new items.
+                Some(o) if o.version.documents == version.documents && o.version.items <= version.items => {
+                    let (new, last) = s.items_since(o.version.items)?;
+                    let mut items = o.items.as_ref().clone();
+                    items.extend(new);
+                    Ok(Snapshot::new(
+                        StoreVersion { items: last.max(o.version.items), documents: version.documents },
+                        o.case.clone(),
+                        items,
+                    ))
+                }
+                _ => {
+                    let case = Arc::new(CaseState::check(s.documents()?));
+                    let (items, last) = s.items_since(0)?;
+                    Ok(Snapshot::new(StoreVersion { items: last, documents: version.documents }, case, items))
+                }
+            }
+        })
+        .await?;
+    let snap = Arc::new(snap);
+    app.snapshots.set(snap.clone());
+    Ok(snap)
+}
+
+/// The evidence as known on a past day: read from the store for this request only.
+pub async fn known_on(app: &Arc<App>, day: Date) -> Result<Arc<Snapshot>, ApiError> {
+    let cur = current(app).await?;
+    let items = app.pool.run(move |s| s.items(Some(day))).await?;
+    Ok(Arc::new(Snapshot::new(cur.version, cur.case.clone(), items)))
+}
