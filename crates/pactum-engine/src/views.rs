@@ -368,8 +368,28 @@ pub fn charts(case: &Case, ev: &Prepared, as_of: Date, agreement: &str) -> Vec<C
             }
             c.id = format!("{} ({n})", c.id);
         }
+        c.lines = merge_lines(std::mem::take(&mut c.lines));
     }
     charts
+}
+
+/// Two provisions that ask for the same threshold over the same period (the troop level's 0
+/// by 2021-04-29 in Part One and in Part One, B) draw one line, labelled with both: two lines
+/// would print their labels on top of each other.
+fn merge_lines(lines: Vec<Line>) -> Vec<Line> {
+    let mut out: Vec<Line> = Vec::new();
+    for l in lines {
+        let same = out.iter_mut().find(|o| o.value == l.value && o.from == l.from && o.until == l.until);
+        match (same, l.label.rsplit_once(" (")) {
+            (Some(o), Some((text, ids))) if o.label.starts_with(text) && o.label.ends_with(')') => {
+                o.label.pop();
+                o.label.push_str(", ");
+                o.label.push_str(ids);
+            }
+            _ => out.push(l),
+        }
+    }
+    out
 }
 
 /// What a measure reads, without its aggregate: `troop_level where actor = us`.

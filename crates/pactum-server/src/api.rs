@@ -208,30 +208,33 @@ async fn agreements(State(app): A, headers: HeaderMap, RawQuery(raw): RawQuery) 
     let q = query(raw.clone())?;
     let (snap, as_of) = view(&app, &q).await?;
     let key = format!("agreements|{as_of}|{}", raw.unwrap_or_default());
-    cached(snap.answer(&key, || {
-        let report = snap.evaluate(as_of)?;
-        let case = &snap.case.case;
-        let list: Vec<Value> = case
-            .agreements
-            .iter()
-            .map(|a| {
-                let mut counts: Map<String, Value> = STATES.iter().map(|s| (s.to_string(), json!(0))).collect();
-                let mut n = 0;
-                for p in report.provisions.iter().filter(|p| p.agreement == a.id) {
-                    n += 1;
-                    let key = serde_json::to_value(p.state).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-                    if let Some(c) = counts.get_mut(&key) {
-                        *c = json!(c.as_u64().unwrap_or(0) + 1);
+    cached(
+        snap.answer(key, move |snap| {
+            let report = snap.evaluate(as_of)?;
+            let case = &snap.case.case;
+            let list: Vec<Value> = case
+                .agreements
+                .iter()
+                .map(|a| {
+                    let mut counts: Map<String, Value> = STATES.iter().map(|s| (s.to_string(), json!(0))).collect();
+                    let mut n = 0;
+                    for p in report.provisions.iter().filter(|p| p.agreement == a.id) {
+                        n += 1;
+                        let key = serde_json::to_value(p.state).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+                        if let Some(c) = counts.get_mut(&key) {
+                            *c = json!(c.as_u64().unwrap_or(0) + 1);
+                        }
                     }
-                }
-                let mut v = agreement_info(case, a);
-                v["provisions"] = json!(n);
-                v["counts"] = Value::Object(counts);
-                v
-            })
-            .collect();
-        Ok(json!({"version": JSON_VERSION, "as_of": as_of, "agreements": list}))
-    }))
+                    let mut v = agreement_info(case, a);
+                    v["provisions"] = json!(n);
+                    v["counts"] = Value::Object(counts);
+                    v
+                })
+                .collect();
+            Ok(json!({"version": JSON_VERSION, "as_of": as_of, "agreements": list}))
+        })
+        .await,
+    )
 }
 
 /// A JSON answer already serialised.
@@ -250,27 +253,31 @@ async fn agreement(State(app): A, headers: HeaderMap, Path(id): Path<String>, Ra
     auth::require(&app, &headers, Role::Viewer, false).await?;
     let q = query(raw.clone())?;
     let (snap, as_of) = view(&app, &q).await?;
-    let a = find_agreement(&snap, &id)?;
+    find_agreement(&snap, &id)?;
     let key = format!("agreement|{id}|{as_of}|{}", raw.unwrap_or_default());
-    cached(snap.answer(&key, || {
-        let report = snap.evaluate(as_of)?;
-        let case = &snap.case.case;
-        let provisions: Vec<&pactum_engine::Status> = report.provisions.iter().filter(|p| p.agreement == id).collect();
-        let prefix = format!("{id}.");
-        let interlocks: Vec<_> = pactum_engine::views::interlocks(case)
-            .into_iter()
-            .filter(|l| l.from.starts_with(&prefix) || l.to.starts_with(&prefix))
-            .collect();
-        let gantt = pactum_engine::views::gantt(case, &report, Some(&id));
-        Ok(json!({
-            "version": JSON_VERSION,
-            "as_of": as_of,
-            "agreement": agreement_info(case, a),
-            "provisions": provisions,
-            "interlocks": interlocks,
-            "gantt": gantt,
-        }))
-    }))
+    cached(
+        snap.answer(key, move |snap| {
+            let a = find_agreement(snap, &id)?;
+            let report = snap.evaluate(as_of)?;
+            let case = &snap.case.case;
+            let provisions: Vec<&pactum_engine::Status> = report.provisions.iter().filter(|p| p.agreement == id).collect();
+            let prefix = format!("{id}.");
+            let interlocks: Vec<_> = pactum_engine::views::interlocks(case)
+                .into_iter()
+                .filter(|l| l.from.starts_with(&prefix) || l.to.starts_with(&prefix))
+                .collect();
+            let gantt = pactum_engine::views::gantt(case, &report, Some(&id));
+            Ok(json!({
+                "version": JSON_VERSION,
+                "as_of": as_of,
+                "agreement": agreement_info(case, a),
+                "provisions": provisions,
+                "interlocks": interlocks,
+                "gantt": gantt,
+            }))
+        })
+        .await,
+    )
 }
 
 async fn charts(State(app): A, headers: HeaderMap, Path(id): Path<String>, RawQuery(raw): RawQuery) -> Res {
@@ -279,12 +286,15 @@ async fn charts(State(app): A, headers: HeaderMap, Path(id): Path<String>, RawQu
     let (snap, as_of) = view(&app, &q).await?;
     find_agreement(&snap, &id)?;
     let key = format!("charts|{id}|{as_of}|{}", raw.unwrap_or_default());
-    cached(snap.answer(&key, || {
-        snap.evaluate(as_of)?;
-        let Ok(ev) = &snap.evidence else { return Err(ApiError::bad("the evidence does not fit the agreements")) };
-        let charts = pactum_engine::views::charts(&snap.case.case, ev, as_of, &id);
-        Ok(json!({"version": JSON_VERSION, "as_of": as_of, "charts": charts}))
-    }))
+    cached(
+        snap.answer(key, move |snap| {
+            snap.evaluate(as_of)?;
+            let Ok(ev) = &snap.evidence else { return Err(ApiError::bad("the evidence does not fit the agreements")) };
+            let charts = pactum_engine::views::charts(&snap.case.case, ev, as_of, &id);
+            Ok(json!({"version": JSON_VERSION, "as_of": as_of, "charts": charts}))
+        })
+        .await,
+    )
 }
 
 async fn status(State(app): A, headers: HeaderMap, RawQuery(raw): RawQuery) -> Res {
@@ -295,12 +305,15 @@ async fn status(State(app): A, headers: HeaderMap, RawQuery(raw): RawQuery) -> R
         find_agreement(&snap, id)?;
     }
     let key = format!("status|{as_of}|{}", raw.unwrap_or_default());
-    cached(snap.answer(&key, || {
-        let report = snap.evaluate(as_of)?;
-        let provisions: Vec<&pactum_engine::Status> =
-            report.provisions.iter().filter(|p| q.get("agreement").is_none_or(|a| p.agreement == a)).collect();
-        Ok(json!({"version": JSON_VERSION, "as_of": as_of, "provisions": provisions}))
-    }))
+    cached(
+        snap.answer(key, move |snap| {
+            let report = snap.evaluate(as_of)?;
+            let provisions: Vec<&pactum_engine::Status> =
+                report.provisions.iter().filter(|p| q.get("agreement").is_none_or(|a| p.agreement == a)).collect();
+            Ok(json!({"version": JSON_VERSION, "as_of": as_of, "provisions": provisions}))
+        })
+        .await,
+    )
 }
 
 async fn timeline(State(app): A, headers: HeaderMap, RawQuery(raw): RawQuery) -> Res {
@@ -734,9 +747,8 @@ async fn session_get(State(app): A, headers: HeaderMap) -> Res {
             };
             ok(json!({"user": c.user.as_ref().map(user_json), "csrf": csrf, "public_read": app.config.public_read}))
         }
-        // Anyone may read: the dashboard shows the pages, with a way to log in for writes.
-        None if app.config.public_read => ok(json!({"user": null, "csrf": null, "public_read": true})),
-        None => Err(ApiError::unauthorized().with("public_read", json!(false))),
+        // Nobody is logged in: an answer, not an error, so a browser's console stays clean.
+        None => ok(json!({"user": null, "csrf": null, "public_read": app.config.public_read})),
     }
 }
 

@@ -115,7 +115,7 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 pub async fn identify(app: &Arc<App>, headers: &HeaderMap) -> Result<Option<Caller>, ApiError> {
     if let Some(t) = bearer(headers) {
         let h = digest(&t);
-        let user = app.pool.run(move |s| s.token_user(&h)).await?;
+        let user = app.pool.run_quick(move |s| s.token_user(&h)).await?;
         return match user {
             Some(u) => Ok(Some(Caller { user: Some(u), via: Via::Token })),
             None => {
@@ -127,7 +127,7 @@ pub async fn identify(app: &Arc<App>, headers: &HeaderMap) -> Result<Option<Call
         let h = digest(&c);
         let now = crate::now().2;
         let h2 = h.clone();
-        if let Some((u, csrf)) = app.pool.run(move |s| s.session(&h2, now)).await? {
+        if let Some((u, csrf)) = app.pool.run_quick(move |s| s.session(&h2, now)).await? {
             return Ok(Some(Caller { user: Some(u), via: Via::Session { csrf, token_hash: h } }));
         }
     }

@@ -71,6 +71,21 @@ impl Pool {
             .unwrap_or_else(|e| Err(StoreError::Db(format!("a store task failed: {e}"))))
     }
 
+    /// Runs a quick read (one indexed lookup). On SQLite it runs on the calling thread: handing
+    /// it to the blocking pool costs more than the query (two hand-offs per request were about
+    /// half of the server's CPU under load), and the query takes microseconds. PostgreSQL's
+    /// client runs its own event loop, which cannot run inside the server's, so it goes to the
+    /// blocking pool.
+    pub(crate) async fn run_quick<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        match self.url {
+            StoreUrl::Sqlite(_) => self.run_blocking(f),
+            StoreUrl::Postgres(_) => self.run(f).await,
+        }
+    }
+
     pub(crate) fn run_blocking<T>(&self, f: impl FnOnce(&mut Store) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let reused = self.idle.lock().map(|mut v| v.pop()).unwrap_or(None);
         let mut store = match reused {

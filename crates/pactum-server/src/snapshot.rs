@@ -49,14 +49,49 @@ pub struct Snapshot {
     /// Every item, sorted by id (also those the case cannot use, for the evidence page).
     pub items: Arc<Vec<Item>>,
     pub evidence: Result<Prepared, Vec<EvidenceError>>,
-    evals: Mutex<HashMap<Date, Arc<Report>>>,
+    evals: Mutex<Lru<Date, Arc<Report>>>,
     relations: OnceLock<Relations>,
     /// Answers already serialised, by request path and query: a read that the store has not
     /// changed since costs a lookup.
-    answers: Mutex<HashMap<String, axum::body::Bytes>>,
+    answers: Mutex<Lru<String, axum::body::Bytes>>,
 }
 
-const EVAL_CACHE: usize = 256;
+const CACHE_SIZE: usize = 256;
+
+/// A small least-recently-used map: the dates people look at most stay cached when many
+/// others are asked for once.
+pub struct Lru<K, V> {
+    map: HashMap<K, (V, u64)>,
+    tick: u64,
+}
+
+impl<K, V> Default for Lru<K, V> {
+    fn default() -> Self {
+        Lru { map: HashMap::new(), tick: 0 }
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Clone, V: Clone> Lru<K, V> {
+    pub fn get(&mut self, k: &K) -> Option<V> {
+        self.tick += 1;
+        let t = self.tick;
+        self.map.get_mut(k).map(|(v, used)| {
+            *used = t;
+            v.clone()
+        })
+    }
+
+    pub fn put(&mut self, k: K, v: V) {
+        self.tick += 1;
+        if self.map.len() >= CACHE_SIZE && !self.map.contains_key(&k) {
+            // A scan of 256 entries on a miss costs far less than the evaluation that caused it.
+            if let Some(oldest) = self.map.iter().min_by_key(|(_, (_, used))| *used).map(|(k, _)| k.clone()) {
+                self.map.remove(&oldest);
+            }
+        }
+        self.map.insert(k, (v, self.tick));
+    }
+}
 
 impl Snapshot {
     fn new(version: StoreVersion, case: Arc<CaseState>, mut items: Vec<Item>) -> Snapshot {
@@ -67,9 +102,9 @@ impl Snapshot {
             case,
             items: Arc::new(items),
             evidence,
-            evals: Mutex::new(HashMap::new()),
+            evals: Mutex::new(Lru::default()),
             relations: OnceLock::new(),
-            answers: Mutex::new(HashMap::new()),
+            answers: Mutex::new(Lru::default()),
         }
     }
 
@@ -93,34 +128,39 @@ impl Snapshot {
                 ));
             }
         };
-        if let Some(r) = self.evals.lock().ok().and_then(|m| m.get(&as_of).cloned()) {
+        if let Some(r) = self.evals.lock().ok().and_then(|mut m| m.get(&as_of)) {
             return Ok(r);
         }
         let r = Arc::new(pactum_engine::evaluate(&self.case.case, ev, as_of));
         if let Ok(mut m) = self.evals.lock() {
-            if m.len() >= EVAL_CACHE {
-                m.clear();
-            }
-            m.insert(as_of, r.clone());
+            m.put(as_of, r.clone());
         }
         Ok(r)
     }
 
-    /// The JSON answer for `key` (a path and query), made by `make` the first time.
-    pub fn answer(&self, key: &str, make: impl FnOnce() -> Result<serde_json::Value, ApiError>) -> Result<axum::body::Bytes, ApiError> {
-        if let Some(b) = self.answers.lock().ok().and_then(|m| m.get(key).cloned()) {
+    /// The JSON answer for `key` (a path and query), made by `make` the first time. Making it
+    /// (an evaluation, charts) takes a millisecond or more, so it runs on the blocking pool and
+    /// never holds up the async workers that answer cached requests.
+    pub async fn answer(
+        self: &Arc<Self>,
+        key: String,
+        make: impl FnOnce(&Snapshot) -> Result<serde_json::Value, ApiError> + Send + 'static,
+    ) -> Result<axum::body::Bytes, ApiError> {
+        if let Some(b) = self.answers.lock().ok().and_then(|mut m| m.get(&key)) {
             return Ok(b);
         }
-        let v = make()?;
-        let b =
-            axum::body::Bytes::from(serde_json::to_vec(&v).map_err(|e| ApiError::bad(format!("the answer could not be written: {e}")))?);
-        if let Ok(mut m) = self.answers.lock() {
-            if m.len() >= EVAL_CACHE {
-                m.clear();
+        let snap = self.clone();
+        let internal = |e: String| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e);
+        tokio::task::spawn_blocking(move || {
+            let v = make(&snap)?;
+            let b = axum::body::Bytes::from(serde_json::to_vec(&v).map_err(|e| internal(format!("the answer could not be written: {e}")))?);
+            if let Ok(mut m) = snap.answers.lock() {
+                m.put(key, b.clone());
             }
-            m.insert(key.to_string(), b.clone());
-        }
-        Ok(b)
+            Ok(b)
+        })
+        .await
+        .map_err(|e| internal(format!("the answer could not be made: {e}")))?
     }
 
     pub fn relations(&self) -> &Relations {
@@ -164,7 +204,7 @@ impl Snapshots {
 
 /// The snapshot for the store as it is now.
 pub async fn current(app: &Arc<App>) -> Result<Arc<Snapshot>, ApiError> {
-    let version = app.pool.run(|s| s.version()).await?;
+    let version = app.pool.run_quick(|s| s.version()).await?;
     if let Some(s) = app.snapshots.get() {
         if s.version == version {
             return Ok(s);

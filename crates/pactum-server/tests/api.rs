@@ -153,6 +153,8 @@ fn reads_need_a_user_and_answer_every_role() {
     for url in stores("reads") {
         let s = start(&url);
         assert_eq!(s.ok("GET", "/api/v1/health", &Auth::None, None)["ok"], json!(true));
+        let nobody = s.ok("GET", "/api/v1/session", &Auth::None, None);
+        assert_eq!((nobody["user"].clone(), nobody["public_read"].clone()), (Value::Null, json!(false)));
         let admin = s.admin();
         let viewer = s.user(&admin, "viewer");
         for path in READS {

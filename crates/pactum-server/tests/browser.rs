@@ -325,11 +325,6 @@ impl Page {
                 continue;
             }
             let msg = entry["message"].as_str().unwrap_or_default().to_string();
-            // Before logging in the page asks who is logged in; the 401 answer is expected,
-            // and Chromium logs every 4xx fetch.
-            if msg.contains("/api/v1/session") && msg.contains("401") {
-                continue;
-            }
             out.push(format!("browser log: {msg}"));
         }
         out

@@ -37,11 +37,9 @@ fn constraint(e: &rusqlite::Error) -> bool {
 
 impl Sqlite {
     pub fn version(&mut self) -> Result<StoreVersion, StoreError> {
-        let (items, documents) = self.conn.query_row(
-            "SELECT (SELECT coalesce(max(seq), 0) FROM items), (SELECT coalesce(max(seq), 0) FROM documents)",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
+        let mut stmt =
+            self.conn.prepare_cached("SELECT (SELECT coalesce(max(seq), 0) FROM items), (SELECT coalesce(max(seq), 0) FROM documents)")?;
+        let (items, documents) = stmt.query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(StoreVersion { items, documents })
     }
 
