@@ -105,6 +105,19 @@ impl Pool {
     }
 }
 
+impl Drop for Pool {
+    /// PostgreSQL's client closes its connection by running its own event loop, which panics
+    /// on a thread of the server's runtime (where the last handle to the pool is often
+    /// dropped, at shutdown): close the connections on a thread of their own.
+    fn drop(&mut self) {
+        let idle = self.idle.get_mut().map(std::mem::take).unwrap_or_default();
+        if idle.is_empty() {
+            return;
+        }
+        let _ = std::thread::spawn(move || drop(idle)).join();
+    }
+}
+
 pub struct App {
     pub(crate) config: Config,
     pub(crate) pool: Arc<Pool>,
