@@ -106,18 +106,7 @@ const MAX_CITED: usize = 12;
 pub fn report(case: &Case, plan: &Plan, ev: &Prepared, out: Outcome) -> Report {
     let idx = Indexed::new(case, plan, ev);
     let ctx = Ctx { case, plan, ev: &idx };
-    // Rebuild the remembered facts as of the evaluation date from the timeline, so the
-    // explanation reads the same states the evaluation did.
-    let mut hist: Vec<Hist> = out.states.iter().map(|(s, since)| Hist { state: *s, since: *since, ..Hist::new(out.start) }).collect();
-    for c in &out.timeline {
-        let h = &mut hist[c.provision];
-        if matches!(c.to, State::Met | State::MetLate) && h.met_on.is_none() {
-            h.met_on = Some(c.date);
-        }
-        if c.to == State::Breached && h.breached_on.is_none() {
-            h.breached_on = Some(c.date);
-        }
-    }
+    let hist = out.remembered();
     let d = out.as_of;
     let mut in_source_order: Vec<usize> = (0..case.provisions.len()).collect();
     in_source_order.sort_by_key(|p| (case.provisions[*p].agreement, case.provisions[*p].source_order));

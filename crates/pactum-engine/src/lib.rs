@@ -95,6 +95,25 @@ pub struct Outcome {
     pub notes: Vec<Option<String>>,
 }
 
+impl Outcome {
+    /// What the evaluation remembers of each provision on `as_of`, rebuilt from the states and
+    /// the timeline: what explanations, charts and forecasts need to work out deadlines that
+    /// depend on other provisions, reading the same states the evaluation did.
+    pub fn remembered(&self) -> Vec<Hist> {
+        let mut hist: Vec<Hist> = self.states.iter().map(|(s, since)| Hist { state: *s, since: *since, ..Hist::new(self.start) }).collect();
+        for c in &self.timeline {
+            let h = &mut hist[c.provision];
+            if matches!(c.to, State::Met | State::MetLate) && h.met_on.is_none() {
+                h.met_on = Some(c.date);
+            }
+            if c.to == State::Breached && h.breached_on.is_none() {
+                h.breached_on = Some(c.date);
+            }
+        }
+        hist
+    }
+}
+
 /// The first day worth evaluating: the earliest signing or date an agreement names (nothing is
 /// decided before it; earlier evidence still counts), or the first evidence when there is none.
 pub fn start_date(case: &Case, plan: &Plan, ev: &Prepared, as_of: Date) -> Date {

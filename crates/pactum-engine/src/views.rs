@@ -323,7 +323,7 @@ pub fn charts(case: &Case, ev: &Prepared, as_of: Date, agreement: &str) -> Vec<C
     let plan = Plan::new(case);
     let idx = Indexed::new(case, &plan, ev);
     let hist = if provs.iter().any(|p| reads_states(&plan, *p)) {
-        states_on(case, ev, as_of)
+        crate::run(case, ev, as_of).remembered()
     } else {
         vec![Hist::new(as_of); case.provisions.len()]
     };
@@ -592,21 +592,4 @@ fn reads_states(plan: &Plan, p: usize) -> bool {
         Some(plan::Duty::Reduce { during, against, .. }) => [&during.0, &during.1, &against.0, &against.1].iter().any(|t| time(plan, t, 0)),
         _ => false,
     }
-}
-
-/// What the evaluation remembers on `as_of`, rebuilt from the engine's outcome the way the
-/// explanations rebuild it.
-fn states_on(case: &Case, ev: &Prepared, as_of: Date) -> Vec<Hist> {
-    let out = crate::run(case, ev, as_of);
-    let mut hist: Vec<Hist> = out.states.iter().map(|(s, since)| Hist { state: *s, since: *since, ..Hist::new(out.start) }).collect();
-    for c in &out.timeline {
-        let h = &mut hist[c.provision];
-        if matches!(c.to, State::Met | State::MetLate) && h.met_on.is_none() {
-            h.met_on = Some(c.date);
-        }
-        if c.to == State::Breached && h.breached_on.is_none() {
-            h.breached_on = Some(c.date);
-        }
-    }
-    hist
 }

@@ -159,7 +159,7 @@ pub fn backtest(case: &Case, full: &Prepared, from: Date, to: Date, runs: usize,
         let known = known_on(&full.items, as_of);
         let base = prepare(case, known).map_err(ForecastError::Evidence)?;
         let now = pactum_engine::run(case, &base, as_of);
-        let hist = crate::sim::hist_from(&now);
+        let hist = now.remembered();
         let idx = Indexed::new(case, &plan, &base);
         let ctx = Ctx { case, plan: &plan, ev: &idx };
         let first = pairs.len();

@@ -524,7 +524,7 @@ impl Setup {
         let base = prepare(case, known.clone()).map_err(ForecastError::Evidence)?;
         let plan = Plan::new(case);
         let now = pactum_engine::run(case, &base, as_of);
-        let hist_now: Vec<Hist> = sim::hist_from(&now);
+        let hist_now: Vec<Hist> = now.remembered();
         let idx_now = Indexed::new(case, &plan, &base);
         let ctx_now = Ctx { case, plan: &plan, ev: &idx_now };
 

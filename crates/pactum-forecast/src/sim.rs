@@ -164,22 +164,6 @@ pub fn checkpoint(case: &Case, plan: &Plan, ev: &Prepared, as_of: Date, horizon:
     snap
 }
 
-/// Rebuilds what is remembered of each provision from an outcome, as the engine's
-/// explanations do: enough to work out deadlines that depend on other provisions.
-pub fn hist_from(out: &Outcome) -> Vec<Hist> {
-    let mut hist: Vec<Hist> = out.states.iter().map(|(s, since)| Hist { state: *s, since: *since, ..Hist::new(out.start) }).collect();
-    for c in &out.timeline {
-        let h = &mut hist[c.provision];
-        if matches!(c.to, State::Met | State::MetLate) && h.met_on.is_none() {
-            h.met_on = Some(c.date);
-        }
-        if c.to == State::Breached && h.breached_on.is_none() {
-            h.breached_on = Some(c.date);
-        }
-    }
-    hist
-}
-
 /// Piecewise-constant intensity (events per day) over offsets (days after the forecast date).
 struct Intensity {
     /// (start offset, rate); each segment runs to the next start, the last one for ever.
@@ -650,7 +634,7 @@ impl<'a> Sim<'a> {
     /// What a run says about each unsettled provision, and when each party's retaliation
     /// starts (the first breach, after the forecast date, of a provision owed to it).
     fn summarise(&self, out: &Outcome, ctx: &Ctx<Indexed>, run: usize) -> (RunOut, Vec<Option<f64>>) {
-        let hist = hist_from(out);
+        let hist = out.remembered();
         let next_day = self.as_of.add_days(1);
         let mut provs: Vec<ProvRun> = self
             .unsettled
