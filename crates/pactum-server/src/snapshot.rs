@@ -102,10 +102,35 @@ impl Snapshot {
     fn new(version: StoreVersion, case: Arc<CaseState>, mut items: Vec<Item>) -> Snapshot {
         items.sort_by(|a, b| a.id.cmp(&b.id));
         let evidence = pactum_engine::prepare(&case.case, items.clone());
+        Snapshot::with(version, case, evidence, items)
+    }
+
+    /// The snapshot with `new` items added: only they are prepared (`Prepared::extend`), if
+    /// the evidence held so far fits the case.
+    fn extended(&self, version: StoreVersion, new: Vec<Item>) -> Snapshot {
+        if let Ok(ev) = &self.evidence {
+            let mut ev = ev.clone();
+            if ev.extend(&self.case.case, new.clone()).is_ok() {
+                return Snapshot::with(version, self.case.clone(), Ok(ev), Vec::new());
+            }
+        }
+        // The evidence does not fit the case: prepare it all, for the errors.
+        let mut items = self.items.as_ref().clone();
+        items.extend(new);
+        Snapshot::new(version, self.case.clone(), items)
+    }
+
+    /// `items` (sorted by id) is kept only when the evidence did not prepare; otherwise the
+    /// prepared items, the same sorted by id, are shared.
+    fn with(version: StoreVersion, case: Arc<CaseState>, evidence: Result<Prepared, Vec<EvidenceError>>, items: Vec<Item>) -> Snapshot {
+        let items = match &evidence {
+            Ok(ev) => ev.items.clone(),
+            Err(_) => Arc::new(items),
+        };
         Snapshot {
             version,
             case,
-            items: Arc::new(items),
+            items,
             evidence,
             evals: Mutex::new(Lru::default()),
             relations: OnceLock::new(),
@@ -239,13 +264,7 @@ pub async fn current(app: &Arc<App>) -> Result<Arc<Snapshot>, ApiError> {
                 // Only evidence was added: read just the new items.
                 Some(o) if o.version.documents == version.documents && o.version.items <= version.items => {
                     let (new, last) = s.items_since(o.version.items)?;
-                    let mut items = o.items.as_ref().clone();
-                    items.extend(new);
-                    Ok(Snapshot::new(
-                        StoreVersion { items: last.max(o.version.items), documents: version.documents },
-                        o.case.clone(),
-                        items,
-                    ))
+                    Ok(o.extended(StoreVersion { items: last.max(o.version.items), documents: version.documents }, new))
                 }
                 _ => {
                     let case = Arc::new(CaseState::check(s.documents()?));
