@@ -532,11 +532,6 @@ fn run(cmd: Command, out: &Out) -> Result<u8, Fatal> {
 
 fn serve(store: &str, listen: &str, public_read: bool, seed: bool, admin_password: Option<String>, secure: bool) -> Result<u8, Fatal> {
     let url = StoreUrl::parse(store).map_err(|e| Fatal(e.to_string()))?;
-    if let Some(p) = &admin_password {
-        if p.chars().count() < 10 {
-            return Err(Fatal("the admin password needs at least 10 characters".into()));
-        }
-    }
     let mut config = pactum_server::Config::new(url.clone());
     config.public_read = public_read;
     config.seed_example = seed;

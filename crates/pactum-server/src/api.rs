@@ -169,14 +169,18 @@ fn text_field<'a>(m: &'a Map<String, Value>, k: &str, required: bool) -> Result<
     }
 }
 
+/// The evidence as known on `known_on` if the query gives it, else as the store holds it now.
+async fn known(app: &Arc<App>, q: &Query) -> Result<Arc<Snapshot>, ApiError> {
+    match q.date("known_on")? {
+        Some(day) => snapshot::known_on(app, day).await,
+        None => snapshot::current(app).await,
+    }
+}
+
 /// The state of things on `as_of` (default today), as known on `known_on` if given.
 async fn view(app: &Arc<App>, q: &Query) -> Result<(Arc<Snapshot>, Date), ApiError> {
     let as_of = q.date("as_of")?.unwrap_or_else(|| now().1);
-    let snap = match q.date("known_on")? {
-        Some(day) => snapshot::known_on(app, day).await?,
-        None => snapshot::current(app).await?,
-    };
-    Ok((snap, as_of))
+    Ok((known(app, q).await?, as_of))
 }
 
 fn audit(caller: &Caller, action: &str, target: &str, detail: Value) -> AuditEntry {
@@ -326,10 +330,7 @@ async fn timeline(State(app): A, headers: HeaderMap, RawQuery(raw): RawQuery) ->
             return Err(ApiError::bad(format!("`from` ({f}) is after `to` ({to})")).field("from"));
         }
     }
-    let snap = match q.date("known_on")? {
-        Some(day) => snapshot::known_on(&app, day).await?,
-        None => snapshot::current(&app).await?,
-    };
+    let snap = known(&app, &q).await?;
     let report = snap.evaluate(to)?;
     let prefix = q.get("agreement").map(|a| format!("{a}."));
     let changes: Vec<_> = report
@@ -369,10 +370,7 @@ async fn evidence_list(State(app): A, headers: HeaderMap, RawQuery(raw): RawQuer
     let q = query(raw)?;
     let limit = q.int("limit", 100, 1, 1000)? as usize;
     let offset = q.int("offset", 0, 0, i64::MAX)? as usize;
-    let snap = match q.date("known_on")? {
-        Some(day) => snapshot::known_on(&app, day).await?,
-        None => snapshot::current(&app).await?,
-    };
+    let snap = known(&app, &q).await?;
     let kind = q.get("kind");
     let needle = q.get("q").map(str::to_lowercase);
     let hay = |it: &Item| {
@@ -436,8 +434,8 @@ fn item_from(obj: &Map<String, Value>) -> Result<Item, ApiError> {
     }
 }
 
-async fn store_item(app: &Arc<App>, caller: &Caller, mut item: Item, action: &str) -> Res {
-    let snap = snapshot::current(app).await?;
+/// Stores one item checked against `snap`, the store as the handler read it.
+async fn store_item(app: &Arc<App>, snap: &Snapshot, caller: &Caller, mut item: Item, action: &str) -> Res {
     let case = &snap.case.case;
     if case.kind_by_name(&item.kind).is_none() {
         let mut kinds: Vec<&str> = case.kinds.iter().map(|k| k.name.as_str()).collect();
@@ -519,7 +517,8 @@ async fn evidence_add(State(app): A, headers: HeaderMap, Body(body): Body) -> Re
     }
     let item = item_from(&obj)?;
     let action = if item.rel == Relation::Denies { "evidence.deny" } else { "evidence.add" };
-    store_item(&app, &caller, item, action).await
+    let snap = snapshot::current(&app).await?;
+    store_item(&app, &snap, &caller, item, action).await
 }
 
 fn next_id(snap: &Snapshot, base: &str, what: &str) -> String {
@@ -544,7 +543,7 @@ async fn evidence_correct(State(app): A, headers: HeaderMap, Path(id): Path<Stri
     obj.insert("rel".into(), json!("corrects"));
     obj.insert("ref".into(), json!(id));
     let item = item_from(&obj)?;
-    store_item(&app, &caller, item, "evidence.correct").await
+    store_item(&app, &snap, &caller, item, "evidence.correct").await
 }
 
 async fn evidence_retract(State(app): A, headers: HeaderMap, Path(id): Path<String>, Body(body): Body) -> Res {
@@ -567,7 +566,7 @@ async fn evidence_retract(State(app): A, headers: HeaderMap, Path(id): Path<Stri
         r.insert("note".into(), n.clone());
     }
     let item = item_from(&r)?;
-    store_item(&app, &caller, item, "evidence.retract").await
+    store_item(&app, &snap, &caller, item, "evidence.retract").await
 }
 
 // ---- agreement files ----

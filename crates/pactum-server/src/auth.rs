@@ -8,7 +8,6 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use axum::http::{HeaderMap, StatusCode};
 use pactum_store::{Role, User};
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 pub const SESSION_COOKIE: &str = "pactum_session";
@@ -30,8 +29,9 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// What the store keeps of a secret: its SHA-256, as the store hashes imported files.
 pub fn digest(secret: &str) -> String {
-    hex(&Sha256::digest(secret.as_bytes()))
+    pactum_store::content_hash(secret.as_bytes())
 }
 
 pub fn hash_password(password: &str) -> Result<String, ApiError> {

@@ -62,7 +62,10 @@ pub fn setup(s: &mut Store, config: &Config) -> Result<SetupReport, StoreError> 
     }
     if s.users()?.is_empty() {
         let (password, generated) = match &config.admin_password {
-            Some(p) => (p.clone(), None),
+            Some(p) => {
+                auth::check_password(p).map_err(|e| StoreError::Db(format!("the first admin's password: {}", e.message)))?;
+                (p.clone(), None)
+            }
             None => {
                 let p = auth::secret().map_err(|e| StoreError::Db(e.message))?[..20].to_string();
                 (p.clone(), Some(p))

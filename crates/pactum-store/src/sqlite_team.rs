@@ -29,6 +29,7 @@ fn doc_from(r: &rusqlite::Row) -> rusqlite::Result<Document> {
 }
 
 const USER: &str = "SELECT name, role, password_hash, disabled, created_at FROM users";
+const USER_COLS: &str = "SELECT u.name, u.role, u.password_hash, u.disabled, u.created_at";
 const USER_U: &str = "SELECT u.name, u.role, u.password_hash, u.disabled, u.created_at FROM users u";
 
 fn constraint(e: &rusqlite::Error) -> bool {
@@ -135,14 +136,10 @@ impl Sqlite {
 
     pub fn session(&mut self, hash: &str, now: i64) -> Result<Option<(User, String)>, StoreError> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "{USER_U} JOIN sessions s ON s.user_name = u.name WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.disabled = 0"
+            "{USER_COLS}, s.csrf FROM users u JOIN sessions s ON s.user_name = u.name \
+             WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.disabled = 0"
         ))?;
-        let mut stmt2 = self.conn.prepare_cached("SELECT csrf FROM sessions WHERE token_hash = ?1")?;
-        let Some(user) = stmt.query_row(params![hash, now], user_from).optional()? else {
-            return Ok(None);
-        };
-        let csrf: String = stmt2.query_row([hash], |r| r.get(0))?;
-        Ok(Some((user, csrf)))
+        Ok(stmt.query_row(params![hash, now], |r| Ok((user_from(r)?, r.get(5)?))).optional()?)
     }
 
     pub fn delete_session(&mut self, hash: &str) -> Result<(), StoreError> {
